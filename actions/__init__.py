@@ -1,0 +1,12 @@
+"""Stand-in's custom actions, run by the Rasa SDK action server (`rasa run actions`).
+
+Modules are split by job: settings, owner profile, service-desk client, provider directory,
+problem inference, and one module per capability (service_requests, ...).
+"""
+
+from actions.log_masking import install_log_masking
+
+__version__ = "0.1.0"
+
+# Owner identifiers never reach a log line in clear, whichever library logs them.
+install_log_masking()

@@ -1,0 +1,97 @@
+"""The owner's profile: who Stand-in acts for and their account at each provider.
+
+Loaded from a YAML file (owner.yml by default, STANDIN_OWNER_PROFILE to change it). API keys
+stay in the environment; the profile only names the variable for each account.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, validator
+
+from actions.errors import ConfigError
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class Device(BaseModel):
+    id: str = Field(..., min_length=1)
+    kind: str = Field(..., min_length=1)
+    name: str = ""
+
+
+class Meter(BaseModel):
+    id: str = Field(..., min_length=1)
+    kind: str = Field(..., min_length=1)
+    unit: str = Field(..., min_length=1)
+
+
+class Account(BaseModel):
+    provider: str = Field(..., min_length=1)
+    account_id: str = Field(..., min_length=1)
+    api_key_env: str
+    devices: list[Device] = []
+    meters: list[Meter] = []
+
+    @validator("api_key_env")
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name such as MY_PROVIDER_API_KEY")
+        return value
+
+
+class Owner(BaseModel):
+    name: str = Field(..., min_length=1)
+    phone: str = Field(..., regex=r"^\+[1-9]\d{6,14}$")
+    timezone: str = "UTC"
+
+
+class OwnerProfile(BaseModel):
+    owner: Owner
+    accounts: list[Account]
+
+    @validator("accounts")
+    def _one_account_per_provider(cls, accounts: list[Account]) -> list[Account]:
+        seen = set()
+        for account in accounts:
+            if account.provider in seen:
+                raise ValueError(f"provider {account.provider!r} is listed twice")
+            seen.add(account.provider)
+        if not accounts:
+            raise ValueError("at least one account is needed")
+        return accounts
+
+    def account_for(self, provider_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.provider == provider_id), None)
+
+    def api_key(self, account: Account) -> str:
+        """The key for `account`, from the environment. Raises ConfigError when it is unset."""
+        key = os.environ.get(account.api_key_env, "").strip()
+        if not key:
+            raise ConfigError(
+                f"the API key for {account.provider} is missing: set {account.api_key_env}"
+            )
+        return key
+
+
+def load_profile(path: Path) -> OwnerProfile:
+    """Read and validate the profile at `path`. Raises ConfigError with the file and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read the owner profile {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"the owner profile {path} is not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"the owner profile {path} must be a mapping with owner and accounts")
+    try:
+        return OwnerProfile.parse_obj(raw)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"the owner profile {path} is invalid: {problems}") from None

@@ -1,0 +1,525 @@
+"""Service requests: report a problem (open a ticket) and read back a ticket's status.
+
+The flow: `report_problem_form` collects provider, description and category, inferring what it
+can from the owner's words; `action_open_ticket` sends it with an idempotency key; a request
+that did not go through is kept in `pending_request` so "try again" resends the same request.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.errors import ConfigError
+from actions.idempotency import request_key
+from actions.owner_profile import Account
+from actions.problem_inference import (
+    describes_a_problem,
+    infer_category,
+    infer_severity,
+    match_category,
+    summarise,
+)
+from actions.runtime import Services, services
+from actions.servicedesk_client import (
+    DeskError,
+    DeskRejected,
+    DeskTimeout,
+    DeskUnavailable,
+    OnBehalfOf,
+    Provider,
+    Ticket,
+    TicketCreate,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM = "report_problem_form"
+FORM_SLOTS = ("problem_provider", "problem_description", "problem_category")
+FINAL_STATUSES = {"closed", "cancelled"}
+STATUS_RESPONSES = {
+    "open": "utter_ticket_status_open",
+    "in_progress": "utter_ticket_status_in_progress",
+    "awaiting_customer": "utter_ticket_status_awaiting_customer",
+    "resolved": "utter_ticket_status_resolved",
+    "closed": "utter_ticket_status_closed",
+    "cancelled": "utter_ticket_status_cancelled",
+}
+# Which desk field maps back to which form slot, when the desk rejects a field.
+FIELD_TO_SLOT = {
+    "provider": "problem_provider",
+    "category": "problem_category",
+    "summary": "problem_description",
+    "description": "problem_description",
+}
+
+
+def _reset_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+def _short_name(provider: Provider) -> str:
+    return min(provider.aliases, key=len) if provider.aliases else provider.name
+
+
+async def _known_providers(svc: Services) -> str:
+    try:
+        names = await svc.directory.known_names()
+    except DeskError:
+        names = [a.provider for a in svc.profile.accounts]
+    return ", ".join(names)
+
+
+# --- the form ---------------------------------------------------------------------------
+
+
+class ValidateReportProblemForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_report_problem_form"
+
+    async def validate_problem_provider(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        svc = services()
+        text = str(value or "").strip()
+        try:
+            provider = await svc.directory.match(text)
+        except DeskError:
+            dispatcher.utter_message(response="utter_directory_unreachable")
+            return {"problem_provider": None}
+        if provider is None:
+            # The form asks again, listing the companies it knows.
+            dispatcher.utter_message(response="utter_unknown_provider", name=text)
+            return {"problem_provider": None}
+        if svc.profile.account_for(provider.id) is None:
+            dispatcher.utter_message(
+                response="utter_no_account_at_provider", provider_name=provider.name
+            )
+            return {"problem_provider": None}
+        return {"problem_provider": provider.id, **self._category(provider, tracker)}
+
+    async def validate_problem_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        svc = services()
+        text = str(value or "").strip()
+        result: dict[str, Any] = {}
+        provider = await self._provider(svc, tracker.get_slot("problem_provider"))
+        if provider is None and not tracker.get_slot("problem_provider"):
+            # The entity extractor may miss a name that is in the text: match it ourselves.
+            try:
+                found = await svc.directory.match(text)
+            except DeskError:
+                found = None
+            if found is not None and svc.profile.account_for(found.id):
+                provider = found
+                result["problem_provider"] = found.id
+        if not describes_a_problem(text, provider):
+            if tracker.get_slot("requested_slot") == "problem_description":
+                dispatcher.utter_message(response="utter_problem_too_vague")
+            return {**result, "problem_description": None}
+        result["problem_description"] = text
+        if provider is not None and not tracker.get_slot("problem_category"):
+            result.update(self._category(provider, tracker, text))
+        return result
+
+    async def validate_problem_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        svc = services()
+        provider = await self._provider(svc, tracker.get_slot("problem_provider"))
+        if provider is None:
+            return {"problem_category": None}
+        category = provider.category(str(value)) or None
+        category_id = category.id if category else match_category(str(value or ""), provider)
+        if category_id is None:
+            dispatcher.utter_message(
+                response="utter_category_not_understood",
+                answer=str(value),
+                provider_name=provider.name,
+            )
+        return {"problem_category": category_id}
+
+    @staticmethod
+    async def _provider(svc: Services, provider_id: str | None) -> Provider | None:
+        if not provider_id:
+            return None
+        try:
+            return await svc.directory.get(provider_id)
+        except DeskError:
+            return None
+
+    @staticmethod
+    def _category(
+        provider: Provider, tracker: Tracker, description: str | None = None
+    ) -> dict[str, Any]:
+        text = description or tracker.get_slot("problem_description")
+        if not text or tracker.get_slot("problem_category"):
+            return {}
+        category = infer_category(text, provider)
+        return {"problem_category": category} if category else {}
+
+
+class ActionAskProblemProvider(Action):
+    def name(self) -> str:
+        return "action_ask_problem_provider"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_problem_provider",
+            known_providers=await _known_providers(services()),
+        )
+        return []
+
+
+class ActionAskProblemCategory(Action):
+    def name(self) -> str:
+        return "action_ask_problem_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        provider_id = tracker.get_slot("problem_provider")
+        try:
+            provider = await svc.directory.get(provider_id) if provider_id else None
+        except DeskError:
+            provider = None
+        if provider is None:
+            dispatcher.utter_message(response="utter_directory_unreachable")
+            return [SlotSet("problem_provider", None)]
+        options = [f"{i}) {c.name}" for i, c in enumerate(provider.categories, start=1)]
+        dispatcher.utter_message(
+            response="utter_ask_problem_category",
+            provider_name=provider.name,
+            categories=", ".join(options),
+            buttons=[
+                {"title": c.name, "payload": f'/inform{{"problem_category": "{c.id}"}}'}
+                for c in provider.categories
+            ],
+        )
+        return []
+
+
+class ActionStopReport(Action):
+    def name(self) -> str:
+        return "action_stop_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_report_stopped")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset_form()]
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+def _turn_marker(tracker: Tracker) -> str:
+    """Identifies the owner message this request answers, stable across re-runs of the action."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return f"{event.get('timestamp')}:{event.get('text')}"
+    return "no-user-message"
+
+
+def _device_for(account: Account, text: str) -> str | None:
+    """The device the owner names ("the fridge"), if exactly one of theirs matches."""
+    words = text.lower()
+    hits = [
+        d.id
+        for d in account.devices
+        if d.id.lower() in words
+        or d.kind.replace("_", " ") in words
+        or (d.name and d.name.lower() in words)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+async def _send_ticket(
+    pending: dict[str, Any], dispatcher: CollectingDispatcher, svc: Services
+) -> list[EventType]:
+    """Send a prepared ticket request and tell the owner exactly what happened."""
+    provider_id = pending["provider"]
+    try:
+        provider = await svc.directory.get(provider_id)
+    except DeskError:
+        provider = None  # only names are missing; the request itself can still go out
+    provider_name = provider.name if provider else provider_id
+    account = svc.profile.account_for(provider_id)
+    try:
+        if account is None:
+            raise ConfigError(f"no account for {provider_id}")
+        key = svc.profile.api_key(account)
+    except ConfigError as err:
+        logger.error("cannot send the ticket: %s", err)
+        dispatcher.utter_message(response="utter_action_failed", provider_name=provider_name)
+        return [SlotSet("pending_request", None)]
+
+    try:
+        ticket = await svc.desk.create_ticket(
+            key, TicketCreate.parse_obj(pending["body"]), pending["idempotency_key"]
+        )
+    except DeskTimeout:
+        dispatcher.utter_message(
+            response="utter_ticket_outcome_unknown", provider_name=provider_name
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskUnavailable as err:
+        dispatcher.utter_message(
+            response="utter_ticket_not_sent", provider_name=provider_name, reason=err.reason
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskRejected as err:
+        return _rejected(err, provider_name, dispatcher)
+
+    category = provider.category(ticket.category) if provider else None
+    dispatcher.utter_message(
+        response="utter_ticket_opened",
+        ticket_id=ticket.id,
+        provider_name=provider_name,
+        category_name=category.name if category else ticket.category,
+        severity=ticket.severity,
+        summary=ticket.summary,
+    )
+    dispatcher.utter_message(
+        response="utter_ticket_next_steps",
+        provider_name=provider_name,
+        provider_short=_short_name(provider) if provider else provider_name,
+    )
+    return [SlotSet("pending_request", None), SlotSet("last_ticket_id", ticket.id)]
+
+
+def _rejected(
+    err: DeskRejected, provider_name: str, dispatcher: CollectingDispatcher
+) -> list[EventType]:
+    """A 4xx: nothing was opened. A field the owner can fix becomes a question again."""
+    slots = {FIELD_TO_SLOT[f] for f in err.fields if f in FIELD_TO_SLOT}
+    events: list[EventType] = [SlotSet("pending_request", None)]
+    if err.status == 422 and slots:
+        dispatcher.utter_message(
+            response="utter_ticket_rejected_field", provider_name=provider_name, message=err.message
+        )
+        # Re-open the form on what the owner can answer; the rest of their answers stay.
+        return [*events, *(SlotSet(s, None) for s in slots), FollowupAction(FORM)]
+    dispatcher.utter_message(
+        response="utter_provider_refused", provider_name=provider_name, message=err.message
+    )
+    return events
+
+
+class ActionOpenTicket(Action):
+    def name(self) -> str:
+        return "action_open_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        provider_id = tracker.get_slot("problem_provider")
+        provider_name = provider_id or "the company"
+        try:
+            svc = services()
+            account = svc.profile.account_for(provider_id)
+            if account is None:
+                raise ConfigError(f"no account for provider {provider_id!r}")
+            try:
+                provider = await svc.directory.get(provider_id)
+            except DeskError:
+                provider = None  # names only make the summary tidier; the request can still go
+            provider_name = provider.name if provider else provider_id
+            description = str(tracker.get_slot("problem_description"))
+            body = TicketCreate(
+                provider=provider_id,
+                category=str(tracker.get_slot("problem_category")),
+                summary=summarise(description, provider),
+                description=description,
+                severity=infer_severity(description),
+                device_id=_device_for(account, description),
+                on_behalf_of=OnBehalfOf(name=svc.profile.owner.name, account_id=account.account_id),
+            ).dict(exclude_none=True)
+            pending = {
+                "kind": "ticket",
+                "provider": provider_id,
+                "body": body,
+                "idempotency_key": request_key(
+                    tracker.sender_id, _turn_marker(tracker), "ticket", body
+                ),
+            }
+        except Exception:
+            # Nothing has been sent yet, so saying so is true; the form starts clean.
+            logger.exception("preparing the ticket failed")
+            dispatcher.utter_message(response="utter_action_failed", provider_name=provider_name)
+            return _reset_form()
+        try:
+            events = await _send_ticket(pending, dispatcher, svc)
+        except Exception:
+            # Unknown failure while sending: keep the request so a retry reuses its key.
+            logger.exception("sending the ticket failed unexpectedly")
+            dispatcher.utter_message(
+                response="utter_ticket_outcome_unknown", provider_name=provider_name
+            )
+            events = [SlotSet("pending_request", pending)]
+        if any(e.get("event") == "followup" for e in events):
+            return events
+        return [*_reset_form(), *events]
+
+
+class ActionRetryPendingRequest(Action):
+    def name(self) -> str:
+        return "action_retry_pending_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot("pending_request")
+        if not isinstance(pending, dict) or pending.get("kind") != "ticket":
+            dispatcher.utter_message(response="utter_nothing_pending")
+            return [SlotSet("pending_request", None)] if pending else []
+        svc = services()
+        try:
+            return await _send_ticket(pending, dispatcher, svc)
+        except Exception:
+            logger.exception("resending the ticket failed unexpectedly")
+            dispatcher.utter_message(
+                response="utter_ticket_outcome_unknown", provider_name=pending["provider"]
+            )
+            return []
+
+
+# --- status -----------------------------------------------------------------------------
+
+
+def _local_time(moment: datetime, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except Exception:
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
+
+
+class ActionTicketStatus(Action):
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        ticket_id = next(tracker.get_latest_entity_values("ticket_id"), None)
+        named = next(tracker.get_latest_entity_values("provider"), None)
+        text = tracker.latest_message.get("text") or ""
+        try:
+            provider = await svc.directory.match(named or text) if (named or text) else None
+        except DeskError as err:
+            dispatcher.utter_message(
+                response="utter_status_unavailable",
+                provider_name=named or "the service desk",
+                reason=str(err),
+            )
+            return []
+        if named and provider is None:
+            dispatcher.utter_message(response="utter_unknown_provider", name=named)
+            dispatcher.utter_message(
+                response="utter_known_providers", known_providers=await _known_providers(svc)
+            )
+            return []
+        try:
+            if ticket_id:
+                return await self._one_ticket(svc, dispatcher, ticket_id.upper())
+            if provider is not None:
+                return await self._provider_tickets(svc, dispatcher, provider)
+            last = tracker.get_slot("last_ticket_id")
+            if last:
+                return await self._one_ticket(svc, dispatcher, last)
+            return await self._all_open(svc, dispatcher)
+        except DeskError as err:
+            name = provider.name if provider else "the service desk"
+            reason = err.reason if isinstance(err, DeskUnavailable) else str(err)
+            if isinstance(err, DeskRejected):
+                dispatcher.utter_message(
+                    response="utter_status_refused", provider_name=name, message=err.message
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_status_unavailable", provider_name=name, reason=reason
+                )
+            return []
+
+    async def _one_ticket(
+        self, svc: Services, dispatcher: CollectingDispatcher, ticket_id: str
+    ) -> list[EventType]:
+        for account in svc.profile.accounts:
+            try:
+                ticket = await svc.desk.get_ticket(svc.profile.api_key(account), ticket_id)
+            except DeskRejected as err:
+                if err.status == 404:
+                    continue
+                raise
+            except ConfigError:
+                continue
+            await self._say(svc, dispatcher, ticket)
+            return [SlotSet("last_ticket_id", ticket.id)]
+        dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
+        return []
+
+    async def _provider_tickets(
+        self, svc: Services, dispatcher: CollectingDispatcher, provider: Provider
+    ) -> list[EventType]:
+        account = svc.profile.account_for(provider.id)
+        tickets = (
+            await svc.desk.list_tickets(svc.profile.api_key(account), provider=provider.id)
+            if account
+            else []
+        )
+        if not tickets:
+            dispatcher.utter_message(
+                response="utter_no_tickets_with_provider", provider_name=provider.name
+            )
+            return []
+        tickets.sort(key=lambda t: t.updated_at, reverse=True)
+        current = [t for t in tickets if t.status not in FINAL_STATUSES] or tickets[:1]
+        for ticket in current[:5]:
+            await self._say(svc, dispatcher, ticket)
+        return [SlotSet("last_ticket_id", current[0].id)]
+
+    async def _all_open(self, svc: Services, dispatcher: CollectingDispatcher) -> list[EventType]:
+        found: list[Ticket] = []
+        for account in svc.profile.accounts:
+            try:
+                tickets = await svc.desk.list_tickets(svc.profile.api_key(account))
+            except ConfigError:
+                continue
+            found.extend(t for t in tickets if t.status not in FINAL_STATUSES | {"resolved"})
+        if not found:
+            dispatcher.utter_message(response="utter_no_tickets")
+            return []
+        found.sort(key=lambda t: t.updated_at, reverse=True)
+        for ticket in found[:5]:
+            await self._say(svc, dispatcher, ticket)
+        return []
+
+    @staticmethod
+    async def _say(svc: Services, dispatcher: CollectingDispatcher, ticket: Ticket) -> None:
+        try:
+            provider = await svc.directory.get(ticket.provider)
+        except DeskError:
+            provider = None
+        dispatcher.utter_message(
+            response=STATUS_RESPONSES.get(ticket.status, "utter_ticket_status_other"),
+            provider_name=provider.name if provider else ticket.provider,
+            ticket_id=ticket.id,
+            summary=ticket.summary,
+            status=ticket.status,
+            updated_at=_local_time(ticket.updated_at, svc.profile.owner.timezone),
+        )
+        if ticket.status == "awaiting_customer" and ticket.question:
+            dispatcher.utter_message(response="utter_ticket_question", question=ticket.question)
