@@ -1,0 +1,34 @@
+import pytest
+
+from actions.errors import ConfigError
+from actions.settings import load_settings
+
+
+def test_defaults(monkeypatch):
+    for name in ("SERVICE_DESK_URL", "SERVICE_DESK_PORT", "STANDIN_DESK_TIMEOUT_S"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.service_desk_url == "http://127.0.0.1:8090"
+    assert settings.desk_timeout_s == 5
+    assert settings.desk_attempts == 3
+
+
+def test_desk_port_alone_moves_the_url(monkeypatch):
+    monkeypatch.delenv("SERVICE_DESK_URL", raising=False)
+    monkeypatch.setenv("SERVICE_DESK_PORT", "9999")
+    assert load_settings().service_desk_url == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SERVICE_DESK_URL", "ftp://desk"),
+        ("STANDIN_DESK_TIMEOUT_S", "soon"),
+        ("STANDIN_DESK_TIMEOUT_S", "0"),
+        ("STANDIN_DESK_ATTEMPTS", "50"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()

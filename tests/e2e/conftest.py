@@ -1,0 +1,38 @@
+"""The whole stack (service desk, action server, Rasa with the trained model) on free ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from launcher.processes import free_port
+from launcher.stack import Stack, StackConfig
+from tests.conftest import START_TIME, DeskProcess
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = StackConfig(
+        var_dir=tmp_path_factory.mktemp("stack"),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        desk_port=free_port(),
+        sim_control=True,
+        desk_start_time=START_TIME,
+        extra_env={"STANDIN_DESK_ATTEMPTS": "2", "STANDIN_DESK_BACKOFF_S": "0.1"},
+    )
+    running = Stack(config)
+    running.start()  # fails (not skips) when there is no trained model: make test trains first
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def stack_desk(stack: Stack) -> DeskProcess:
+    """A client for the stack's own desk, reset to its seeded state."""
+    desk = DeskProcess.__new__(DeskProcess)
+    desk.url = stack.config.desk_url
+    desk.reset()
+    desk.post("/_sim/faults", {})
+    return desk
