@@ -11,6 +11,7 @@ import shutil
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 from launcher.conversation import http_json, say
 from launcher.processes import PROJECT_ROOT, ProcessFailed
@@ -65,14 +66,14 @@ def _show_desk(stack: Stack) -> int:
 
 
 def main() -> int:
-    var_dir = PROJECT_ROOT / "var" / "demo"
+    var_dir = Path(os.environ.get("STANDIN_DEMO_DIR", str(PROJECT_ROOT / "var" / "demo")))
     shutil.rmtree(var_dir, ignore_errors=True)
     try:
         config = StackConfig.from_environment(var_dir, sim_control=True)
     except StackError as err:
         print(f"demo: {err}", file=sys.stderr)
         return 2
-    print("Starting the service desk, the action server and Rasa (logs in var/demo/logs)...")
+    print(f"Starting the service desk, the action server and Rasa (logs in {var_dir}/logs)...")
     started = time.monotonic()
     stack = Stack(config)
     try:

@@ -1,0 +1,78 @@
+"""The commands a new user runs: the install's Python check, the action server's config check,
+and `make demo`'s conversation itself, run on free ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from launcher.processes import PROJECT_ROOT, free_port
+from launcher.stack import StackConfig, StackError, _port
+
+
+def test_install_refuses_a_python_that_is_not_3_10(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(PROJECT_ROOT / "scripts" / "install.sh")],
+        env={**os.environ, "PYTHON": str(fake)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "is not Python 3.10" in result.stderr
+    assert "pyenv install" in result.stderr  # and it says what to do
+
+
+def test_action_server_refuses_to_start_with_a_bad_profile(tmp_path):
+    profile = tmp_path / "owner.yml"
+    profile.write_text("owner: {name: A, phone: 'not a phone'}\naccounts: []\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "actions.server"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "STANDIN_OWNER_PROFILE": str(profile)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "owner.phone" in result.stderr and str(profile) in result.stderr
+
+
+def test_a_bad_port_is_named(monkeypatch):
+    monkeypatch.setenv("RASA_PORT", "fifty")
+    try:
+        StackConfig.from_environment(PROJECT_ROOT / "var" / "never-used")
+    except StackError as err:
+        assert "RASA_PORT" in str(err)
+    else:
+        raise AssertionError("a bad port was accepted")
+    assert _port("UNSET_PORT_VARIABLE", 1234) == 1234
+
+
+def test_demo_runs_the_scripted_conversation_and_leaves_the_tickets(tmp_path):
+    env = {
+        **os.environ,
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "SERVICE_DESK_PORT": str(free_port()),
+        "STANDIN_DEMO_DIR": str(tmp_path / "demo"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "launcher.demo"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Done: I opened Nimbus Telecom ticket TCK-" in out
+    assert "Which company is this about?" in out
+    assert "Done: I opened HomeCare Appliances ticket TCK-" in out
+    assert "status=in_progress" in out and "sent by: Stand-in/" in out
+    assert "Stopped every process the demo started." in out
