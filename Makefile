@@ -25,9 +25,11 @@ $(STAMP): requirements.lock scripts/install.sh .python-version
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Rasa's fingerprinting decides whether anything needs training.
+# Rasa's fingerprinting decides whether anything needs training (its cache makes a no-change run
+# quick). Only the three newest models are kept.
 train: install
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --quiet
+	@ls -t models/*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f
 
 demo: train
 	$(PY) -m launcher.demo

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -42,7 +42,7 @@ from actions.servicedesk_client import (
 logger = logging.getLogger(__name__)
 
 FORM = "report_problem_form"
-FORM_SLOTS = ("problem_provider", "problem_description", "problem_category")
+FORM_SLOTS = ("problem_provider", "problem_description", "problem_category", "rejected_fields")
 FINAL_STATUSES = {"closed", "cancelled"}
 STATUS_RESPONSES = {
     "open": "utter_ticket_status_open",
@@ -53,6 +53,7 @@ STATUS_RESPONSES = {
     "cancelled": "utter_ticket_status_cancelled",
 }
 # Which desk field maps back to which form slot, when the desk rejects a field.
+MAX_DESCRIPTION = 5000  # the contract's limit; caught here so the owner is asked, not refused
 FIELD_TO_SLOT = {
     "provider": "problem_provider",
     "category": "problem_category",
@@ -63,6 +64,11 @@ FIELD_TO_SLOT = {
 
 def _reset_form() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+def _rejected(tracker: Tracker, field: str) -> bool:
+    """True when the desk refused this field last time: then only the owner may answer it."""
+    return field in (tracker.get_slot("rejected_fields") or [])
 
 
 def _short_name(provider: Provider) -> str:
@@ -89,6 +95,8 @@ class ValidateReportProblemForm(FormValidationAction):
     ) -> dict[str, Any]:
         svc = services()
         text = str(value or "").strip()
+        if not text:
+            return {"problem_provider": None}
         try:
             provider = await svc.directory.match(text)
         except DeskError:
@@ -111,8 +119,14 @@ class ValidateReportProblemForm(FormValidationAction):
         svc = services()
         text = str(value or "").strip()
         result: dict[str, Any] = {}
+        if not text:
+            return {"problem_description": None}
         provider = await self._provider(svc, tracker.get_slot("problem_provider"))
-        if provider is None and not tracker.get_slot("problem_provider"):
+        if (
+            provider is None
+            and not tracker.get_slot("problem_provider")
+            and not _rejected(tracker, "provider")
+        ):
             # The entity extractor may miss a name that is in the text: match it ourselves.
             try:
                 found = await svc.directory.match(text)
@@ -135,7 +149,7 @@ class ValidateReportProblemForm(FormValidationAction):
     ) -> dict[str, Any]:
         svc = services()
         provider = await self._provider(svc, tracker.get_slot("problem_provider"))
-        if provider is None:
+        if provider is None or value is None:
             return {"problem_category": None}
         category = provider.category(str(value)) or None
         category_id = category.id if category else match_category(str(value or ""), provider)
@@ -161,7 +175,7 @@ class ValidateReportProblemForm(FormValidationAction):
         provider: Provider, tracker: Tracker, description: str | None = None
     ) -> dict[str, Any]:
         text = description or tracker.get_slot("problem_description")
-        if not text or tracker.get_slot("problem_category"):
+        if not text or tracker.get_slot("problem_category") or _rejected(tracker, "category"):
             return {}
         category = infer_category(text, provider)
         return {"problem_category": category} if category else {}
@@ -280,7 +294,7 @@ async def _send_ticket(
         )
         return [SlotSet("pending_request", pending)]
     except DeskRejected as err:
-        return _rejected(err, provider_name, dispatcher)
+        return _refusal(err, provider_name, dispatcher)
 
     category = provider.category(ticket.category) if provider else None
     dispatcher.utter_message(
@@ -299,18 +313,29 @@ async def _send_ticket(
     return [SlotSet("pending_request", None), SlotSet("last_ticket_id", ticket.id)]
 
 
-def _rejected(
+def _reopen_form(fields: list[str]) -> list[EventType]:
+    """Ask the owner again for `fields` (desk field names); the rest of their answers stay.
+
+    The fields are remembered so the form asks the owner instead of re-inferring them.
+    """
+    return [
+        SlotSet("rejected_fields", fields),
+        *(SlotSet(FIELD_TO_SLOT[f], None) for f in fields),
+        ActiveLoop(FORM),
+    ]
+
+
+def _refusal(
     err: DeskRejected, provider_name: str, dispatcher: CollectingDispatcher
 ) -> list[EventType]:
     """A 4xx: nothing was opened. A field the owner can fix becomes a question again."""
-    slots = {FIELD_TO_SLOT[f] for f in err.fields if f in FIELD_TO_SLOT}
+    fields = sorted(f for f in err.fields if f in FIELD_TO_SLOT)
     events: list[EventType] = [SlotSet("pending_request", None)]
-    if err.status == 422 and slots:
+    if err.status == 422 and fields:
         dispatcher.utter_message(
             response="utter_ticket_rejected_field", provider_name=provider_name, message=err.message
         )
-        # Re-open the form on what the owner can answer; the rest of their answers stay.
-        return [*events, *(SlotSet(s, None) for s in slots), FollowupAction(FORM)]
+        return [*events, *_reopen_form(fields)]
     dispatcher.utter_message(
         response="utter_provider_refused", provider_name=provider_name, message=err.message
     )
@@ -337,6 +362,13 @@ class ActionOpenTicket(Action):
                 provider = None  # names only make the summary tidier; the request can still go
             provider_name = provider.name if provider else provider_id
             description = str(tracker.get_slot("problem_description"))
+            if len(description) > MAX_DESCRIPTION:
+                dispatcher.utter_message(
+                    response="utter_description_too_long",
+                    provider_name=provider_name,
+                    limit=MAX_DESCRIPTION,
+                )
+                return _reopen_form(["description"])
             body = TicketCreate(
                 provider=provider_id,
                 category=str(tracker.get_slot("problem_category")),
@@ -368,8 +400,8 @@ class ActionOpenTicket(Action):
                 response="utter_ticket_outcome_unknown", provider_name=provider_name
             )
             events = [SlotSet("pending_request", pending)]
-        if any(e.get("event") == "followup" for e in events):
-            return events
+        if any(e.get("event") == "active_loop" for e in events):
+            return events  # the form re-opened on a rejected field
         return [*_reset_form(), *events]
 
 

@@ -189,11 +189,17 @@ class TestOpenTicket:
         assert "category" in messages[0]["message"]
         slots = slot_events(events)
         assert slots["problem_category"] is None
+        assert slots["rejected_fields"] == ["category"]
         assert "problem_provider" not in slots  # what the owner already said stays
-        assert {"event": "followup", "name": "report_problem_form"} in [
+        assert {"event": "active_loop", "name": "report_problem_form"} in [
             {k: e.get(k) for k in ("event", "name")} for e in events
         ]
         assert desk_tickets(standin_env) == []
+
+        # The re-opened form must ask the owner, not infer the refused category again.
+        after = {**READY_SLOTS, "problem_category": None, "rejected_fields": ["category"]}
+        _, events = validate(domain, REPORT, {k: v for k, v in after.items()})
+        assert slot_events(events).get("problem_category") is None
 
     def test_missing_api_key_sends_nothing(self, standin_env, domain, monkeypatch):
         monkeypatch.delenv("STANDIN_NIMBUS_TELECOM_API_KEY")
@@ -288,3 +294,15 @@ class TestTicketStatus:
         finally:
             standin_env.post("/_sim/faults", {})
         assert responses(messages) == ["utter_status_unavailable"]
+
+
+def test_a_description_longer_than_the_desk_takes_is_asked_again(standin_env, domain):
+    long_text = "my internet keeps dropping. " * 200
+    tracker = make_tracker(
+        domain, long_text, slots={**READY_SLOTS, "problem_description": long_text}
+    )
+    messages, events = run_action(ActionOpenTicket(), tracker, domain)
+    assert responses(messages) == ["utter_description_too_long"]
+    slots = slot_events(events)
+    assert slots["problem_description"] is None and slots["rejected_fields"] == ["description"]
+    assert desk_tickets(standin_env) == []

@@ -87,3 +87,20 @@ def test_desk_failing_is_told_plainly_and_retry_opens_exactly_one(stack, stack_d
     replies = say(stack.config.rasa_url, sender, "try again")
     assert any("nothing waiting" in r for r in replies), replies
     assert len(tickets(stack_desk, NIMBUS_KEY)) == 1
+
+
+def test_a_description_too_long_for_the_desk_becomes_a_question(stack, stack_desk):
+    sender = new_owner_conversation()
+    # The desk takes descriptions up to 5,000 characters; this one is longer.
+    rambling = "my internet keeps dropping, report it to Nimbus. " + "It drops again. " * 400
+    replies = say(stack.config.rasa_url, sender, rambling)
+    text = " ".join(replies)
+    assert "longer than Nimbus Telecom accepts" in text, replies
+    assert "What's going wrong?" in text, replies
+    assert tickets(stack_desk, NIMBUS_KEY) == []
+
+    replies = say(stack.config.rasa_url, sender, "the internet drops every evening")
+    [ticket] = tickets(stack_desk, NIMBUS_KEY)
+    assert ticket["id"] in " ".join(replies)
+    assert ticket["description"] == "the internet drops every evening"
+    assert ticket["category"] == "internet"
