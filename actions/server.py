@@ -1,32 +1,81 @@
 """The action server's entry point: `python -m actions.server`.
 
 It is Rasa SDK's own app (`rasa_sdk.endpoint.create_app`) with what Stand-in adds to the same
-process: the configuration checked before it listens, and the desk client's connections closed
-when it stops. Later routes of the same process (provider webhooks, telemetry) attach here.
+process: the configuration checked (and the store migrated) before it listens, the provider
+webhook receiver, the background task that keeps the webhook subscriptions in place, and the
+desk client's connections closed when it stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.errors import ConfigError
+from actions.provider_webhooks import SIGNATURE_HEADER, error, receive
 from actions.runtime import services
+from actions.webhook_subscriptions import keep_subscribed
 
 logger = logging.getLogger(__name__)
+
+WEBHOOK_ROUTE = "/webhooks/servicedesk/<provider_id:str>"
+
+
+async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
+    """A provider's event delivery; see actions.provider_webhooks.receive."""
+    try:
+        svc = services()
+        status, body = await asyncio.to_thread(
+            receive,
+            svc.memory,
+            svc.settings.webhook_secret,
+            provider_id,
+            [a.provider for a in svc.profile.accounts],
+            request.body or b"",
+            request.headers.get(SIGNATURE_HEADER),
+        )
+    except Exception:
+        # Never a 500: the provider retries a 503, and the traceback is in the log.
+        logger.exception("webhook delivery for %s failed", provider_id)
+        status, body = error(503, "unavailable", "the event could not be handled; retry later")
+    return json(body, status=status)
 
 
 def build_app() -> Sanic:
     app = create_app("actions", cors_origins=None)
+    app.add_route(provider_webhook, WEBHOOK_ROUTE, methods=["POST"], name="provider_webhook")
+
+    @app.after_server_start
+    async def subscribe_to_webhooks(_app: Sanic, _loop: object) -> None:
+        svc = services()
+        secret = svc.settings.webhook_secret
+        if not secret:
+            logger.warning("STANDIN_WEBHOOK_SECRET is not set: provider webhooks are off")
+            return
+        # In the background: a desk that is down must not hold up the action server.
+        _app.ctx.subscriber = asyncio.ensure_future(
+            keep_subscribed(svc.desk, svc.profile, svc.settings.webhook_url, secret)
+        )
+
+    @app.before_server_stop
+    async def stop_subscribing(_app: Sanic, _loop: object) -> None:
+        task = getattr(_app.ctx, "subscriber", None)
+        if task is not None and not task.done():
+            task.cancel()
 
     @app.after_server_stop
     async def close_desk_client(_app: Sanic, _loop: object) -> None:
         if services.cache_info().currsize:
             await services().desk.close()
+            services().memory.close()
 
     return app
 
@@ -34,12 +83,18 @@ def build_app() -> Sanic:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        # Fail before listening: a bad profile or setting should stop the server, not a turn.
+        # Fail before listening: a bad profile, setting or store should stop the server, not a
+        # turn. Opening the store here also brings its schema to the newest migration.
         svc = services()
         for account in svc.profile.accounts:
             svc.profile.api_key(account)
     except ConfigError as err:
         print(f"action server: {err}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as err:
+        # The driver's message names the host or file, never the password.
+        detail = str(getattr(err, "orig", None) or err).splitlines()[0]
+        print(f"action server: cannot open the store (STANDIN_DB_URL): {detail}", file=sys.stderr)
         return 2
     raw_port = os.environ.get("ACTION_SERVER_PORT", "5055")
     if not raw_port.isdigit():

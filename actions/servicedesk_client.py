@@ -6,13 +6,19 @@ Failures are sorted into what the caller must tell the owner:
 - DeskUnavailable: the request did not go through (nothing reached the desk, or it said 5xx/429);
 - DeskTimeout: no answer in time, so the outcome is unknown (retrying with the same key is safe);
 - DeskRejected: the desk answered 4xx with its error shape.
+
+Every request, once it has finished (answered or finally failed), is handed to the audit sink
+(`AuditSink`, injected; the runtime passes the case memory's `record_request`): what was sent,
+to which provider, for which conversation, and how it ended. Headers are never recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +26,17 @@ import aiohttp
 from pydantic import BaseModel, Extra, Field, ValidationError
 
 from actions import __version__
+from actions.case_memory import AuditEntry, utc_now
 from actions.settings import SOFTWARE_NAME, Settings
 
 logger = logging.getLogger(__name__)
 
 MACHINE_CUSTOMER = f"{SOFTWARE_NAME}/{__version__}"
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+DIRECTORY = "directory"  # the audit's provider for directory reads, which serve every provider
+
+# Called (in a worker thread) with each finished request; see CaseMemory.record_request.
+AuditSink = Callable[[AuditEntry], object]
 
 
 class DeskError(Exception):
@@ -107,14 +118,49 @@ class Ticket(_Model):
     status: str
     severity: str = "normal"
     question: str | None = None
+    account_id: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class MeterReadingCreate(_Model):
+    meter_id: str = Field(..., min_length=1)
+    value: float
+    unit: str
+    read_at: str
+
+
+class MeterReading(_Model):
+    id: str
+    meter_id: str
+    value: float
+    unit: str
+    read_at: str
+    status: str = "accepted"
+    previous_value: float | None = None
+
+
+class WebhookSubscription(_Model):
+    id: str
+    url: str
+    events: list[str] = []
+    created_at: str | None = None
+
+
+@dataclass
+class _Progress:
+    """What `_send` learnt so far, for the audit row whatever way it ends."""
+
+    attempts: int = 0
+    status: int | None = None
+    error_code: str | None = None
 
 
 class ServiceDeskClient:
     """One client per process; it opens an aiohttp session per event loop and reuses it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audit: AuditSink | None = None) -> None:
+        self._audit = audit
         self._base = settings.service_desk_url
         self._timeout = aiohttp.ClientTimeout(total=settings.desk_timeout_s)
         self._attempts = settings.desk_attempts
@@ -135,33 +181,126 @@ class ServiceDeskClient:
 
     # --- the contract's resources -------------------------------------------------------
 
-    async def list_providers(self, api_key: str) -> list[Provider]:
-        body = await self._request("GET", "/v1/providers", api_key)
+    async def list_providers(
+        self, api_key: str, conversation_id: str | None = None
+    ) -> list[Provider]:
+        body = await self._request(
+            "GET", "/v1/providers", api_key, DIRECTORY, conversation_id=conversation_id
+        )
         items = body.get("providers", body) if isinstance(body, dict) else body
         return [self._parse(Provider, item) for item in items]
 
     async def create_ticket(
-        self, api_key: str, ticket: TicketCreate, idempotency_key: str
+        self,
+        api_key: str,
+        ticket: TicketCreate,
+        idempotency_key: str,
+        conversation_id: str | None = None,
     ) -> Ticket:
         body = await self._request(
             "POST",
             "/v1/tickets",
             api_key,
+            ticket.provider,
             json=ticket.dict(exclude_none=True),
             idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
         )
         return self._parse(Ticket, body)
 
-    async def get_ticket(self, api_key: str, ticket_id: str) -> Ticket:
-        return self._parse(Ticket, await self._request("GET", f"/v1/tickets/{ticket_id}", api_key))
+    async def get_ticket(
+        self,
+        api_key: str,
+        ticket_id: str,
+        account_provider: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Ticket:
+        """`account_provider`: the provider whose account `api_key` is (for the audit log)."""
+        body = await self._request(
+            "GET",
+            f"/v1/tickets/{ticket_id}",
+            api_key,
+            account_provider or "unknown",
+            conversation_id=conversation_id,
+        )
+        return self._parse(Ticket, body)
 
     async def list_tickets(
-        self, api_key: str, provider: str | None = None, status: str | None = None
+        self,
+        api_key: str,
+        provider: str | None = None,
+        status: str | None = None,
+        account_provider: str | None = None,
+        conversation_id: str | None = None,
     ) -> list[Ticket]:
         params = {k: v for k, v in (("provider", provider), ("status", status)) if v}
-        body = await self._request("GET", "/v1/tickets", api_key, params=params)
+        body = await self._request(
+            "GET",
+            "/v1/tickets",
+            api_key,
+            account_provider or provider or "unknown",
+            params=params,
+            conversation_id=conversation_id,
+        )
         items = body.get("tickets", []) if isinstance(body, dict) else body
         return [self._parse(Ticket, item) for item in items]
+
+    async def account(
+        self, api_key: str, provider: str | None = None, conversation_id: str | None = None
+    ) -> dict[str, Any]:
+        """The key's account (owner, devices, meters with their last readings), as the desk says."""
+        body = await self._request(
+            "GET", "/v1/account", api_key, provider or "unknown", conversation_id=conversation_id
+        )
+        return body if isinstance(body, dict) else {}
+
+    async def submit_meter_reading(
+        self,
+        api_key: str,
+        reading: MeterReadingCreate,
+        idempotency_key: str,
+        provider: str,
+        conversation_id: str | None = None,
+    ) -> MeterReading:
+        body = await self._request(
+            "POST",
+            "/v1/meter-readings",
+            api_key,
+            provider,
+            json=reading.dict(),
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(MeterReading, body)
+
+    async def list_webhooks(self, api_key: str, provider: str) -> list[WebhookSubscription]:
+        body = await self._request("GET", "/v1/webhooks", api_key, provider)
+        items = body.get("webhooks", []) if isinstance(body, dict) else body
+        return [self._parse(WebhookSubscription, item) for item in items]
+
+    async def create_webhook(
+        self,
+        api_key: str,
+        provider: str,
+        url: str,
+        events: list[str],
+        secret: str,
+        idempotency_key: str,
+    ) -> WebhookSubscription:
+        # The secret is part of the body the desk needs; the audit row must not keep it.
+        body = await self._request(
+            "POST",
+            "/v1/webhooks",
+            api_key,
+            provider,
+            json={"url": url, "events": events, "secret": secret},
+            idempotency_key=idempotency_key,
+            audit_body={"url": url, "events": events, "secret": "***"},
+        )
+        return self._parse(WebhookSubscription, body)
+
+    async def delete_webhook(self, api_key: str, provider: str, webhook_id: str) -> None:
+        await self._request("DELETE", f"/v1/webhooks/{webhook_id}", api_key, provider)
 
     # --- transport ----------------------------------------------------------------------
 
@@ -178,9 +317,78 @@ class ServiceDeskClient:
         method: str,
         path: str,
         api_key: str,
+        provider: str,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         idempotency_key: str | None = None,
+        conversation_id: str | None = None,
+        audit_body: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send with retries, then record the request and its final outcome in the audit log."""
+        at, started = utc_now(), time.monotonic()
+        progress = _Progress()
+        payload: Any = None
+        outcome = "unknown"  # also what an unexpected exception or a cancellation leaves
+        try:
+            payload = await self._send(
+                method, path, api_key, json, params, idempotency_key, progress
+            )
+            outcome = "ok"
+            return payload
+        except DeskRejected:
+            outcome = "rejected"
+            raise
+        except DeskTimeout:
+            outcome = "unknown"
+            raise
+        except DeskUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            resource = payload.get("id") if isinstance(payload, dict) else None
+            entry = AuditEntry(
+                at=at,
+                provider=provider,
+                conversation_id=conversation_id,
+                method=method,
+                path=path + (f"?{_query(params)}" if params else ""),
+                idempotency_key=idempotency_key,
+                request_body=audit_body if audit_body is not None else json,
+                status=progress.status,
+                outcome=outcome,
+                error_code=progress.error_code if outcome != "ok" else None,
+                resource_id=str(resource) if isinstance(resource, str) else None,
+                attempts=progress.attempts,
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            await self._record(entry)
+
+    async def _record(self, entry: AuditEntry) -> None:
+        if self._audit is None:
+            return
+        try:
+            await asyncio.to_thread(self._audit, entry)
+        except Exception:
+            # The request itself went as it went; the owner hears that. Losing the record of
+            # it is an operator's problem, so it is logged loudly, with what was lost.
+            logger.exception(
+                "AUDIT LOG WRITE FAILED for %s %s (%s, outcome %s, key %s)",
+                entry.method,
+                entry.path,
+                entry.provider,
+                entry.outcome,
+                entry.idempotency_key,
+            )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        api_key: str,
+        json: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        idempotency_key: str | None,
+        progress: _Progress,
     ) -> Any:
         headers = {
             "Authorization": f"Bearer {api_key}",
@@ -194,6 +402,7 @@ class ServiceDeskClient:
         # if a later attempt is refused outright; only the idempotency key makes a resend safe.
         outcome_unknown = False
         for attempt in range(1, self._attempts + 1):
+            progress.attempts = attempt
             delay = self._backoff_s * (2 ** (attempt - 1))
             try:
                 session = self._session_for_loop()
@@ -201,6 +410,8 @@ class ServiceDeskClient:
                     method, self._base + path, json=json, params=params, headers=headers
                 ) as resp:
                     payload = await self._json(resp)
+                    progress.status = resp.status
+                    progress.error_code = _error_code(payload)
                     if resp.status < 400:
                         return payload
                     if resp.status not in RETRYABLE_STATUSES:
@@ -209,11 +420,14 @@ class ServiceDeskClient:
                     delay = max(delay, _retry_after(resp.headers.get("Retry-After")))
             except asyncio.TimeoutError:
                 outcome_unknown = True
+                progress.status, progress.error_code = None, "timeout"
                 last = DeskUnavailable(f"no answer within {self._timeout.total:g}s")
             except aiohttp.ClientConnectorError:
+                progress.status, progress.error_code = None, "unreachable"
                 last = DeskUnavailable("the service desk could not be reached")
             except aiohttp.ClientConnectionError as err:
                 outcome_unknown = True
+                progress.status, progress.error_code = None, "connection_broken"
                 last = DeskUnavailable(f"the connection broke ({type(err).__name__})")
             logger.info(
                 "%s %s attempt %d/%d failed: %s", method, path, attempt, self._attempts, last
@@ -237,6 +451,16 @@ def _retry_after(value: str | None) -> float:
         return min(float(value or 0), 10.0)
     except ValueError:
         return 0.0
+
+
+def _query(params: Mapping[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def _error_code(payload: Any) -> str | None:
+    error = payload.get("error") if isinstance(payload, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return str(code) if code else None
 
 
 def _rejection(status: int, payload: Any) -> DeskRejected:

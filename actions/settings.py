@@ -7,10 +7,12 @@ except the owner profile, which reads the API keys it names.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
 
 from actions.errors import ConfigError
 
@@ -26,6 +28,12 @@ class Settings:
     desk_attempts: int
     desk_backoff_s: float
     directory_ttl_s: float
+    # Stand-in's own store (cases, audit log, webhook events): any SQLAlchemy URL.
+    db_url: str = field(repr=False)  # may carry a database password
+    # Provider webhooks: the secret the desk signs deliveries with (None: webhooks are off),
+    # and the public base URL the desk posts to (`<base>/<provider id>`).
+    webhook_secret: str | None = field(repr=False)
+    webhook_url: str
 
 
 def _float(name: str, default: str, minimum: float, maximum: float) -> float:
@@ -37,6 +45,50 @@ def _float(name: str, default: str, minimum: float, maximum: float) -> float:
     if not minimum <= value <= maximum:
         raise ConfigError(f"{name}={raw!r} must be between {minimum} and {maximum}")
     return value
+
+
+def _db_url() -> str:
+    """STANDIN_DB_URL, or the SQLite file var/standin.sqlite3 under the project root.
+
+    A relative SQLite path is taken from the project root, like the default, so the store is
+    the same file whichever directory the server was started from.
+    """
+    raw = os.environ.get("STANDIN_DB_URL", "").strip() or "sqlite:///var/standin.sqlite3"
+    try:
+        url = make_url(raw)
+    except Exception:
+        raise ConfigError("STANDIN_DB_URL is not a database URL (sqlite:///var/x.db)") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("STANDIN_DB_URL must be a sqlite:// or postgresql:// URL")
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:":
+            # Each connection would see its own empty database: the store needs one file.
+            raise ConfigError("STANDIN_DB_URL must name a SQLite file, not an in-memory database")
+        if not Path(path).is_absolute():
+            url = url.set(database=str(PROJECT_ROOT / path))
+    return url.render_as_string(hide_password=False)
+
+
+def _webhook_secret() -> str | None:
+    raw = os.environ.get("STANDIN_WEBHOOK_SECRET", "")
+    if not raw:
+        return None
+    if not 16 <= len(raw) <= 256:
+        # The desk's own limits for a subscription secret (never echo the value).
+        raise ConfigError("STANDIN_WEBHOOK_SECRET must be 16 to 256 characters long")
+    return raw
+
+
+def _webhook_url() -> str:
+    port = os.environ.get("ACTION_SERVER_PORT", "5055")
+    url = os.environ.get("STANDIN_WEBHOOK_URL", "").strip() or (
+        f"http://127.0.0.1:{port}/webhooks/servicedesk"
+    )
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+        raise ConfigError(f"STANDIN_WEBHOOK_URL={url!r} is not an http(s) URL without a query")
+    return url.rstrip("/")
 
 
 def load_settings() -> Settings:
@@ -55,6 +107,9 @@ def load_settings() -> Settings:
         desk_attempts=int(_float("STANDIN_DESK_ATTEMPTS", "3", 1, 10)),
         desk_backoff_s=_float("STANDIN_DESK_BACKOFF_S", "0.3", 0, 10),
         directory_ttl_s=_float("STANDIN_DIRECTORY_TTL_S", "600", 0, 86400),
+        db_url=_db_url(),
+        webhook_secret=_webhook_secret(),
+        webhook_url=_webhook_url(),
     )
 
 

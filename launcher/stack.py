@@ -93,6 +93,7 @@ class StackConfig:
             "SERVICE_DESK_URL": self.desk_url,
             "ACTION_SERVER_PORT": str(self.action_port),
             "RASA_TRACKER_DB": str(self.tracker_db),
+            "STANDIN_DB_URL": f"sqlite:///{self.var_dir / 'standin.sqlite3'}",
             **demo_keys(),
             **self.extra_env,
         }
@@ -160,15 +161,7 @@ class Stack:
             self.desk.wait_for_http(f"{cfg.desk_url}/health", timeout_s=30)
             self.actions = ManagedProcess(
                 "action server",
-                [
-                    str(VENV_BIN / "rasa"),
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(cfg.action_port),
-                ],
+                [sys.executable, "-m", "actions.server"],
                 logs / "actions.log",
                 env,
             ).start()

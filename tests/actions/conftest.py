@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +28,13 @@ def _reset_caches() -> None:
 
 
 @pytest.fixture
-def standin_env(desk: DeskProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeskProcess]:
-    """Point the action code at the test desk, with the seeded owner's keys and quick retries."""
+def standin_env(
+    desk: DeskProcess, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[DeskProcess]:
+    """Point the action code at the test desk, with the seeded owner's keys and quick retries,
+    and at a case memory of its own."""
     monkeypatch.setenv("SERVICE_DESK_URL", desk.url)
+    monkeypatch.setenv("STANDIN_DB_URL", f"sqlite:///{tmp_path / 'standin.sqlite3'}")
     monkeypatch.setenv("STANDIN_DESK_ATTEMPTS", "2")
     monkeypatch.setenv("STANDIN_DESK_BACKOFF_S", "0.05")
     monkeypatch.setenv("STANDIN_DESK_TIMEOUT_S", "5")

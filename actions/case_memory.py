@@ -1,0 +1,402 @@
+"""Stand-in's own memory: the audit log of provider requests, cases, and webhook events.
+
+One SQLAlchemy engine per store, any URL (SQLite by default, PostgreSQL unchanged). The schema
+is brought to the newest Alembic revision when the store is opened, so a deployment never needs
+the CLI. The store is synchronous and small: async callers wrap calls in
+`await asyncio.to_thread(...)` so a slow database does not block the action server's loop.
+
+Nothing is masked here (the rows are the record of what was done in the owner's name); what
+must never leave the process in clear is kept out of log lines by `log_masking`. API keys are
+never handed to the store at all.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+from actions.settings import PROJECT_ROOT
+from actions.store_schema import appointments, audit_log, cases, orders, webhook_events
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+FINAL_CASE_STATUSES = frozenset({"resolved", "closed", "cancelled"})
+OUTCOMES = ("ok", "rejected", "unavailable", "unknown")
+
+# Stores opened in this process whose schema is already at head: opening again is cheap.
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One request sent to a provider, after it finished (success or final failure)."""
+
+    at: datetime
+    provider: str
+    method: str
+    path: str
+    outcome: str  # one of OUTCOMES
+    attempts: int
+    duration_ms: int
+    conversation_id: str | None = None
+    idempotency_key: str | None = None
+    request_body: Any = None  # the JSON body as sent; headers are never recorded
+    status: int | None = None
+    error_code: str | None = None
+    resource_id: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    ticket_id: str
+    provider: str
+    account_id: str | None
+    category: str | None
+    summary: str | None
+    severity: str | None
+    status: str
+    question: str | None
+    created_at: datetime | None
+    updated_at: datetime
+    conversation_id: str | None
+    last_event_at: datetime | None
+    first_seen_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_CASE_STATUSES
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    """A naive UTC datetime for the database, from an ISO string or a datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a time: {value!r}")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to `revision` on `engine`'s database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file gets its directory, WAL and a lock timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True)
+    Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+    # Several threads (to_thread) and processes (tests, CLI) share the file: wait for locks.
+    engine = create_engine(
+        url, future=True, connect_args={"timeout": 15, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
+
+    return engine
+
+
+class CaseMemory:
+    """The store. Thread-safe: every method uses its own connection and transaction."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+        with _migrate_lock:
+            if url not in _migrated:
+                upgrade(self._engine)
+                _migrated.add(url)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _insert(self, table: Any) -> Any:
+        # Both dialects have INSERT ... ON CONFLICT; the construct lives per dialect.
+        if self._engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    # --- audit log ----------------------------------------------------------------------
+
+    def record_request(self, entry: AuditEntry) -> int:
+        """Append one request to the audit log; returns the row id."""
+        if entry.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {entry.outcome!r}")
+        body = None if entry.request_body is None else json.dumps(entry.request_body, default=str)
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                audit_log.insert().values(
+                    at=_naive_utc(entry.at),
+                    provider=entry.provider,
+                    conversation_id=entry.conversation_id,
+                    method=entry.method,
+                    path=entry.path,
+                    idempotency_key=entry.idempotency_key,
+                    request_body=body,
+                    status=entry.status,
+                    outcome=entry.outcome,
+                    error_code=entry.error_code,
+                    resource_id=entry.resource_id,
+                    attempts=entry.attempts,
+                    duration_ms=entry.duration_ms,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def audit_entries(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        provider: str | None = None,
+        conversation_id: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit rows, oldest first; `since` inclusive, `until` exclusive."""
+        query = select(audit_log).order_by(audit_log.c.at, audit_log.c.id)
+        if since is not None:
+            query = query.where(audit_log.c.at >= _naive_utc(since))
+        if until is not None:
+            query = query.where(audit_log.c.at < _naive_utc(until))
+        if provider is not None:
+            query = query.where(audit_log.c.provider == provider)
+        if conversation_id is not None:
+            query = query.where(audit_log.c.conversation_id == conversation_id)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            AuditEntry(
+                **{
+                    **row,
+                    "at": _aware(row["at"]),
+                    "request_body": json.loads(row["request_body"])
+                    if row["request_body"]
+                    else None,
+                }
+            )
+            for row in rows
+        ]
+
+    # --- cases --------------------------------------------------------------------------
+
+    def upsert_case_from_ticket(
+        self,
+        ticket: Mapping[str, Any],
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+        event_at: datetime | None = None,
+    ) -> bool:
+        """Insert or update the case for a ticket as the desk returned it.
+
+        The case never moves backwards: an update whose `updated_at` is older than the stored
+        one changes nothing and returns False. The first conversation id is kept, so reading a
+        ticket from another conversation does not re-attribute it. `event_at` is set when the
+        update came from a provider webhook.
+        """
+        now = _naive_utc(utc_now())
+        values = {
+            "ticket_id": str(ticket["id"]),
+            "provider": str(ticket["provider"]),
+            "account_id": account_id or ticket.get("account_id"),
+            "category": ticket.get("category"),
+            "summary": ticket.get("summary"),
+            "severity": ticket.get("severity"),
+            "status": str(ticket["status"]),
+            "question": ticket.get("question"),
+            "created_at": _naive_utc(ticket.get("created_at")),
+            "updated_at": _naive_utc(ticket["updated_at"]),
+            "conversation_id": conversation_id,
+            "last_event_at": _naive_utc(event_at),
+            "first_seen_at": now,
+        }
+        stmt = self._insert(cases).values(**values)
+        new = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[cases.c.ticket_id],
+            set_={
+                **{
+                    col: new[col]
+                    for col in ("status", "question", "updated_at", "summary", "severity")
+                },
+                "category": func.coalesce(new.category, cases.c.category),
+                "created_at": func.coalesce(cases.c.created_at, new.created_at),
+                "account_id": func.coalesce(cases.c.account_id, new.account_id),
+                "conversation_id": func.coalesce(cases.c.conversation_id, new.conversation_id),
+                "last_event_at": func.coalesce(new.last_event_at, cases.c.last_event_at),
+            },
+            where=cases.c.updated_at <= new.updated_at,
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def case(self, ticket_id: str) -> Case | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.ticket_id == ticket_id)).mappings()
+            found = row.first()
+        return _case(found) if found else None
+
+    def cases(self, provider: str | None = None, open_only: bool = False) -> list[Case]:
+        """Cases, most recently updated first; `open_only` leaves out resolved/closed/cancelled."""
+        query = select(cases).order_by(cases.c.updated_at.desc(), cases.c.ticket_id)
+        if provider is not None:
+            query = query.where(cases.c.provider == provider)
+        if open_only:
+            query = query.where(cases.c.status.notin_(sorted(FINAL_CASE_STATUSES)))
+        with self._engine.connect() as conn:
+            return [_case(r) for r in conn.execute(query).mappings().all()]
+
+    # --- provider webhook events --------------------------------------------------------
+
+    def remember_event(
+        self,
+        event_id: str,
+        type: str,
+        received_at: datetime,
+        provider: str | None = None,
+        resource_id: str | None = None,
+        created_at: datetime | None = None,
+        payload: Any = None,
+    ) -> bool:
+        """Record an event id; False when it was already seen.
+
+        Atomic across threads, processes and databases: the event id is the primary key, so of
+        two racing inserts exactly one commits and the other gets an integrity error.
+        """
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    webhook_events.insert().values(
+                        event_id=event_id,
+                        type=type,
+                        provider=provider,
+                        resource_id=resource_id,
+                        created_at=_naive_utc(created_at),
+                        received_at=_naive_utc(received_at),
+                        payload=None if payload is None else json.dumps(payload, default=str),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def set_event_outcome(self, event_id: str, outcome: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                webhook_events.update()
+                .where(webhook_events.c.event_id == event_id)
+                .values(outcome=outcome)
+            )
+
+    def forget_event(self, event_id: str) -> None:
+        """Drop an event whose handling failed, so the provider's retry is processed."""
+        with self._engine.begin() as conn:
+            conn.execute(webhook_events.delete().where(webhook_events.c.event_id == event_id))
+
+    def events(self, type: str | None = None) -> list[dict[str, Any]]:
+        """Stored webhook events, oldest first (for follow-ups and tests)."""
+        query = select(webhook_events).order_by(webhook_events.c.received_at)
+        if type is not None:
+            query = query.where(webhook_events.c.type == type)
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    # --- resources that later journeys own, kept now from webhooks ------------------------
+
+    def upsert_appointment(self, data: Mapping[str, Any]) -> bool:
+        """Store an appointment as the desk sent it; never moves it backwards in time."""
+        location = data.get("location")
+        values = {
+            "appointment_id": str(data["id"]),
+            "provider": str(data["provider"]),
+            "account_id": data.get("account_id"),
+            "ticket_id": data.get("ticket_id"),
+            "slot_id": data.get("slot_id"),
+            "start_at": _naive_utc(data.get("start")),
+            "end_at": _naive_utc(data.get("end")),
+            "location": location.get("id") if isinstance(location, Mapping) else location,
+            "service": data.get("service"),
+            "status": str(data["status"]),
+            "data": json.dumps(dict(data), default=str),
+            "created_at": _naive_utc(data.get("created_at")),
+            "updated_at": _naive_utc(data["updated_at"]),
+        }
+        return self._upsert_newer(appointments, appointments.c.appointment_id, values)
+
+    def upsert_order(self, data: Mapping[str, Any]) -> bool:
+        """Store a parts order as the desk sent it; never moves it backwards in time."""
+        values = {
+            "order_id": str(data["id"]),
+            "provider": str(data["provider"]),
+            "account_id": data.get("account_id"),
+            "appointment_id": data.get("appointment_id"),
+            "sku": data.get("sku"),
+            "quantity": data.get("quantity"),
+            "status": str(data["status"]),
+            "data": json.dumps(dict(data), default=str),
+            "created_at": _naive_utc(data.get("created_at")),
+            "updated_at": _naive_utc(data["updated_at"]),
+        }
+        return self._upsert_newer(orders, orders.c.order_id, values)
+
+    def appointment(self, appointment_id: str) -> dict[str, Any] | None:
+        return self._row(appointments, appointments.c.appointment_id, appointment_id)
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        return self._row(orders, orders.c.order_id, order_id)
+
+    def _upsert_newer(self, table: Any, key: Any, values: dict[str, Any]) -> bool:
+        stmt = self._insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key],
+            set_={c: stmt.excluded[c] for c in values if c not in (key.name, "created_at")},
+            where=table.c.updated_at <= stmt.excluded.updated_at,
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def _row(self, table: Any, key: Any, value: str) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(table).where(key == value)).mappings().first()
+        return dict(row) if row else None
+
+
+def _case(row: Mapping[str, Any]) -> Case:
+    times = ("created_at", "updated_at", "last_event_at", "first_seen_at")
+    return Case(**{k: (_aware(v) if k in times else v) for k, v in row.items()})

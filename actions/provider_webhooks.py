@@ -1,0 +1,196 @@
+"""Receiving provider webhooks: verify the signature, validate, drop duplicates, update the store.
+
+Deliveries are signed `X-ServiceDesk-Signature: t=<unix>,v1=<hex hmac-sha256("t.body")>` with
+the subscription's secret. Verification is Stand-in's own (it must not depend on the reference
+desk's code) and refuses signatures older or newer than five minutes, so a captured delivery
+cannot be replayed later. `receive()` is plain synchronous code returning (status, JSON body);
+the Sanic route in `actions.server` runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Extra, Field, ValidationError
+
+from actions.case_memory import CaseMemory, utc_now
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ServiceDesk-Signature"
+TOLERANCE_S = 300
+TICKET_EVENTS = ("ticket.status_changed", "ticket.awaiting_customer")
+SUBSCRIBED_EVENTS = (*TICKET_EVENTS, "appointment.changed", "parts_order.shipped")
+
+Reply = tuple[int, dict[str, Any]]
+
+
+def verify_signature(
+    secret: str,
+    body: bytes,
+    header: str | None,
+    tolerance_s: float = TOLERANCE_S,
+    now: float | None = None,
+) -> bool:
+    """True when `header` signs exactly `body` with `secret`, within `tolerance_s` of now."""
+    if not header:
+        return False
+    timestamps: list[str] = []
+    macs: list[str] = []
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep and key == "t":
+            timestamps.append(value)
+        elif sep and key == "v1":
+            macs.append(value)
+    if len(timestamps) != 1 or not timestamps[0].isdigit() or not macs:
+        return False
+    timestamp = int(timestamps[0])
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_s:
+        return False
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    # Several v1 values are allowed so a provider can sign with an old and a new secret.
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The header a provider would send; for tests and local tools."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.allow  # providers add fields; they are kept, never refused
+
+
+class WebhookEvent(_Strict):
+    id: str = Field(..., min_length=1, max_length=100)
+    type: str = Field(..., min_length=1, max_length=100)
+    created_at: datetime
+    data: dict[str, Any]
+
+
+class TicketData(_Strict):
+    id: str = Field(..., min_length=1)
+    provider: str = Field(..., min_length=1)
+    status: str = Field(..., min_length=1)
+    updated_at: datetime
+
+
+class ResourceData(_Strict):
+    """Appointments and parts orders: what the store needs to keep them in order."""
+
+    id: str = Field(..., min_length=1)
+    provider: str = Field(..., min_length=1)
+    status: str = Field(..., min_length=1)
+    updated_at: datetime
+
+
+def error(status: int, code: str, message: str, **details: Any) -> Reply:
+    """The same error shape the desk uses, so one client can read both."""
+    return status, {"error": {"code": code, "message": message, "details": details}}
+
+
+def _invalid(err: ValidationError, prefix: str = "") -> Reply:
+    fields = [
+        {"field": prefix + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+        for e in err.errors()
+    ]
+    names = ", ".join(f["field"] for f in fields)
+    return error(422, "validation_error", f"invalid field(s): {names}", fields=fields)
+
+
+def receive(
+    memory: CaseMemory,
+    secret: str | None,
+    provider_id: str,
+    known_providers: Collection[str],
+    body: bytes,
+    signature: str | None,
+) -> Reply:
+    """Handle one delivery. Never raises: a store failure answers 503 so the provider retries."""
+    if not secret:
+        return error(503, "webhooks_not_configured", "STANDIN_WEBHOOK_SECRET is not set")
+    # Authenticity first: an unsigned request learns nothing, not even whether it was valid.
+    if not verify_signature(secret, body, signature):
+        return error(401, "invalid_signature", f"missing, wrong or stale {SIGNATURE_HEADER}")
+    if provider_id not in known_providers:
+        return error(404, "not_found", f"no account at provider {provider_id!r}")
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return error(400, "invalid_json", "the body is not JSON")
+    if not isinstance(raw, dict):
+        return error(422, "validation_error", "the body must be a JSON object", fields=[])
+    try:
+        event = WebhookEvent.parse_obj(raw)
+    except ValidationError as err:
+        return _invalid(err)
+    try:
+        data = _validate_data(event)
+    except ValidationError as err:
+        return _invalid(err, "data.")
+    try:
+        return _apply(memory, provider_id, event, data, raw)
+    except Exception:
+        logger.exception("webhook %s (%s) could not be stored", event.id, event.type)
+        return error(503, "store_unavailable", "the event could not be stored; retry later")
+
+
+def _validate_data(event: WebhookEvent) -> BaseModel | None:
+    if event.type in TICKET_EVENTS:
+        return TicketData.parse_obj(event.data)
+    if event.type in ("appointment.changed", "parts_order.shipped"):
+        return ResourceData.parse_obj(event.data)
+    return None
+
+
+def _apply(
+    memory: CaseMemory,
+    provider_id: str,
+    event: WebhookEvent,
+    data: BaseModel | None,
+    raw: dict[str, Any],
+) -> Reply:
+    received = utc_now()
+    resource_id = str(event.data.get("id")) if event.data.get("id") else None
+    fresh = memory.remember_event(
+        event.id,
+        event.type,
+        received,
+        provider=provider_id,
+        resource_id=resource_id,
+        created_at=event.created_at,
+        payload=raw,
+    )
+    if not fresh:
+        return 200, {"status": "duplicate", "event_id": event.id}
+    try:
+        if data is None:
+            outcome, status = "ignored", 202  # kept for later; nothing acts on it yet
+        elif event.type in TICKET_EVENTS:
+            changed = memory.upsert_case_from_ticket(event.data, event_at=received)
+            outcome, status = ("applied" if changed else "stale"), 200
+        elif event.type == "appointment.changed":
+            outcome, status = ("applied" if memory.upsert_appointment(event.data) else "stale"), 200
+        else:
+            outcome, status = ("applied" if memory.upsert_order(event.data) else "stale"), 200
+        memory.set_event_outcome(event.id, outcome)
+    except Exception:
+        # Not handled, so not seen: the provider's retry must be processed, not dropped.
+        memory.forget_event(event.id)
+        raise
+    if outcome == "stale":
+        logger.info("webhook %s is older than what is stored; nothing changed", event.id)
+    return status, {"status": outcome, "event_id": event.id}

@@ -1,0 +1,161 @@
+"""The tables of Stand-in's own store, as SQLAlchemy Core metadata.
+
+The migrations in `migrations/versions/` create these tables; this module is what the code
+queries against (and what `alembic revision --autogenerate` compares with). Times are naive
+UTC `DateTime`s, the same on SQLite and PostgreSQL, so they compare correctly as values.
+Resource payloads are kept whole as JSON text in `data`, because later journeys need fields
+nobody has asked for yet.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Every request sent to a provider, with its outcome: what Stand-in did in the owner's name.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("conversation_id", String(255), nullable=True, index=True),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_body", Text, nullable=True),
+    Column("status", Integer, nullable=True),
+    Column("outcome", String(20), nullable=False),
+    Column("error_code", String(100), nullable=True),
+    Column("resource_id", String(100), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+)
+
+# One row per ticket at a provider: the store is the source of truth for follow-ups.
+cases = Table(
+    "cases",
+    metadata,
+    Column("ticket_id", String(100), primary_key=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("account_id", String(100), nullable=True),
+    Column("category", String(100), nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("severity", String(20), nullable=True),
+    Column("status", String(40), nullable=False, index=True),
+    Column("question", Text, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+    Column("conversation_id", String(255), nullable=True),
+    Column("last_event_at", DateTime, nullable=True),
+    Column("first_seen_at", DateTime, nullable=False),
+)
+
+# Provider webhook deliveries by event id: the primary key is what makes dedupe atomic.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("provider", String(100), nullable=True),
+    Column("resource_id", String(100), nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("received_at", DateTime, nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("payload", Text, nullable=True),
+)
+
+# --- filled by later journeys (revision 0002) ----------------------------------------------
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String(100), primary_key=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("account_id", String(100), nullable=True),
+    Column("ticket_id", String(100), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("state", String(40), nullable=False),
+    Column("conversation_id", String(255), nullable=True),
+    Column("data", Text, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("appointment_id", String(100), primary_key=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("account_id", String(100), nullable=True),
+    Column("ticket_id", String(100), nullable=True),
+    Column("slot_id", String(200), nullable=True),
+    Column("start_at", DateTime, nullable=True),
+    Column("end_at", DateTime, nullable=True),
+    Column("location", String(100), nullable=True),
+    Column("service", String(100), nullable=True),
+    Column("status", String(40), nullable=False),
+    Column("conversation_id", String(255), nullable=True),
+    Column("data", Text, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(100), primary_key=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("account_id", String(100), nullable=True),
+    Column("appointment_id", String(100), nullable=True),
+    Column("sku", String(100), nullable=True),
+    Column("quantity", Integer, nullable=True),
+    Column("status", String(40), nullable=False),
+    Column("conversation_id", String(255), nullable=True),
+    Column("data", Text, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+readings = Table(
+    "readings",
+    metadata,
+    Column("reading_id", String(100), primary_key=True),
+    Column("provider", String(100), nullable=False, index=True),
+    Column("account_id", String(100), nullable=True),
+    Column("meter_id", String(100), nullable=False, index=True),
+    Column("value", Float, nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("read_at", DateTime, nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("conversation_id", String(255), nullable=True),
+    Column("data", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# The owner's decisions where money or identity is involved: asked, granted or refused.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(255), nullable=True, index=True),
+    Column("provider", String(100), nullable=True),
+    Column("subject", String(100), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("amount", Float, nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("decision", String(20), nullable=False),
+    Column("asked_at", DateTime, nullable=False),
+    Column("decided_at", DateTime, nullable=True),
+    Column("data", Text, nullable=True),
+)

@@ -1,0 +1,152 @@
+"""The case memory on real SQLite and real PostgreSQL: CRUD, atomic dedupe, migrations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, text
+
+from actions.case_memory import AuditEntry, CaseMemory, make_engine, upgrade
+from tests.actions.store_fixtures import postgres_database, sqlite_url
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+TICKET = {
+    "id": "TCK-AAA111",
+    "provider": "nimbus-telecom",
+    "account_id": "NT-908812",
+    "category": "internet",
+    "summary": "Internet drops",
+    "severity": "normal",
+    "status": "open",
+    "question": None,
+    "created_at": "2026-11-23T09:00:00Z",
+    "updated_at": "2026-11-23T09:00:00Z",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+    else:
+        yield from postgres_database()
+
+
+@pytest.fixture
+def memory(store_url: str) -> Iterator[CaseMemory]:
+    store = CaseMemory(store_url)
+    yield store
+    store.close()
+
+
+def entry(**overrides) -> AuditEntry:
+    values = dict(
+        at=T0,
+        provider="nimbus-telecom",
+        method="POST",
+        path="/v1/tickets",
+        outcome="ok",
+        attempts=1,
+        duration_ms=12,
+        conversation_id="conv-1",
+        idempotency_key="standin-abc",
+        request_body={"summary": "Internet drops"},
+        status=201,
+        resource_id="TCK-AAA111",
+    )
+    return AuditEntry(**{**values, **overrides})
+
+
+def test_audit_rows_round_trip_and_filter(memory):
+    memory.record_request(entry())
+    memory.record_request(entry(at=T0 + timedelta(minutes=5), provider="directory", method="GET"))
+    memory.record_request(
+        entry(at=T0 + timedelta(minutes=10), outcome="unavailable", status=503, resource_id=None)
+    )
+    rows = memory.audit_entries()
+    assert [r.outcome for r in rows] == ["ok", "ok", "unavailable"]
+    first = rows[0]
+    assert first.at == T0 and first.request_body == {"summary": "Internet drops"}
+    assert first.idempotency_key == "standin-abc" and first.resource_id == "TCK-AAA111"
+    assert len(memory.audit_entries(provider="directory")) == 1
+    window = memory.audit_entries(since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=10))
+    assert [r.provider for r in window] == ["directory"]
+    with pytest.raises(ValueError):
+        memory.record_request(entry(outcome="fine"))
+
+
+def test_cases_upsert_never_move_backwards(memory):
+    assert memory.upsert_case_from_ticket(TICKET, conversation_id="conv-1")
+    newer = {**TICKET, "status": "in_progress", "updated_at": "2026-11-23T09:15:00Z"}
+    assert memory.upsert_case_from_ticket(newer, conversation_id="conv-2", event_at=T0)
+    # An older view of the ticket (a late read or event) changes nothing.
+    assert not memory.upsert_case_from_ticket(TICKET)
+    case = memory.case("TCK-AAA111")
+    assert case.status == "in_progress"
+    assert case.updated_at == T0 + timedelta(minutes=15)
+    assert case.conversation_id == "conv-1"  # the conversation that opened it stays
+    assert case.account_id == "NT-908812" and case.last_event_at == T0
+    assert memory.case("TCK-NOPE") is None
+
+
+def test_cases_list_by_provider_and_open_only(memory):
+    memory.upsert_case_from_ticket(TICKET)
+    memory.upsert_case_from_ticket(
+        {**TICKET, "id": "TCK-BBB222", "status": "closed", "updated_at": "2026-11-23T10:00:00Z"}
+    )
+    memory.upsert_case_from_ticket({**TICKET, "id": "TCK-CCC333", "provider": "voltra-motors"})
+    assert [c.ticket_id for c in memory.cases(provider="nimbus-telecom")] == [
+        "TCK-BBB222",
+        "TCK-AAA111",
+    ]
+    assert {c.ticket_id for c in memory.cases(open_only=True)} == {"TCK-AAA111", "TCK-CCC333"}
+
+
+def test_event_dedupe_is_atomic_across_connections(store_url):
+    # Two stores (two engines, two connections) race the same event ids from two threads.
+    stores = [CaseMemory(store_url), CaseMemory(store_url)]
+    ids = [f"EVT-{i}" for i in range(20)]
+    wins: list[list[bool]] = [[], []]
+    barrier = threading.Barrier(2)
+
+    def race(n: int) -> None:
+        for event_id in ids:
+            barrier.wait()
+            wins[n].append(stores[n].remember_event(event_id, "ticket.status_changed", T0))
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(a != b for a, b in zip(wins[0], wins[1], strict=True)), wins
+    assert len(wins[0]) == len(ids)
+    assert len(stores[0].events()) == len(ids)
+    for store in stores:
+        store.close()
+
+
+def test_an_older_database_is_upgraded_without_losing_data(store_url):
+    engine = make_engine(store_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO cases (ticket_id, provider, status, updated_at, first_seen_at)"
+                " VALUES ('TCK-OLD1', 'aquaflow-water', 'open', :t, :t)"
+            ),
+            {"t": datetime(2026, 1, 1, 12, 0)},
+        )
+    assert "calls" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    memory = CaseMemory(store_url)  # opening the store runs `upgrade head`
+    assert memory.case("TCK-OLD1").status == "open"
+    tables = set(inspect(memory.engine).get_table_names())
+    assert {"calls", "appointments", "orders", "readings", "consents"} <= tables
+    with memory.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    memory.close()

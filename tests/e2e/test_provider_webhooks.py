@@ -1,0 +1,232 @@
+"""Provider webhooks end to end: the real action server subscribes at the real desk, receives its
+signed events and keeps the case memory current; forged, replayed, late and other owners' events
+change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from actions.case_memory import CaseMemory
+from actions.provider_webhooks import sign
+from launcher.processes import PROJECT_ROOT, ManagedProcess, free_port
+from launcher.stack import demo_keys
+from tests.actions.store_fixtures import sqlite_url
+from tests.conftest import DeskProcess, wait_until
+
+SECRET = "e2e-webhook-secret-0123456789"
+ALEX_NIMBUS, SAM_NIMBUS = "sk-nimbus-demo", "sk-nimbus-sam"
+ACCOUNTS = {
+    "nimbus-telecom": "sk-nimbus-demo",
+    "voltra-motors": "sk-voltra-demo",
+    "brightgrid-energy": "sk-brightgrid-demo",
+    "aquaflow-water": "sk-aquaflow-demo",
+    "homecare-appliances": "sk-homecare-demo",
+}
+
+
+class ActionServer:
+    def __init__(self, workdir: Path, desk: DeskProcess) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "actions.log"
+        self.db_url = sqlite_url(workdir)
+        self.env = {
+            **demo_keys(),
+            "SERVICE_DESK_URL": desk.url,
+            "ACTION_SERVER_PORT": str(self.port),
+            "STANDIN_OWNER_PROFILE": str(PROJECT_ROOT / "owner.yml"),
+            "STANDIN_DB_URL": self.db_url,
+            "STANDIN_WEBHOOK_SECRET": SECRET,
+            "STANDIN_DESK_ATTEMPTS": "2",
+            "STANDIN_DESK_BACKOFF_S": "0.05",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process: ManagedProcess | None = None
+        self.http = DeskProcess.attach(self.url)
+
+    def start(self) -> None:
+        self.process = ManagedProcess(
+            "action server", [sys.executable, "-m", "actions.server"], self.log, self.env
+        ).start()
+        self.process.wait_for_http(f"{self.url}/health", timeout_s=60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+    def subscribed_count(self) -> int:
+        return self.log.read_text().count("subscribed to ")
+
+
+def our_subscriptions(desk: DeskProcess, server: ActionServer, key: str) -> list[dict]:
+    status, _, body = desk.get("/v1/webhooks", key=key)
+    assert status == 200, body
+    return [w for w in body["webhooks"] if w["url"].startswith(server.url)]
+
+
+@pytest.fixture(scope="module")
+def world(
+    desk_factory: Callable[..., DeskProcess], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[DeskProcess, ActionServer, CaseMemory]]:
+    """A desk of its own (never reset: that would drop subscriptions) and an action server
+    that has been restarted once, so both runs' subscribing is behind us."""
+    desk = desk_factory()
+    server = ActionServer(tmp_path_factory.mktemp("webhooks"), desk)
+    server.start()
+    wait_until(lambda: server.subscribed_count() == 5, 30, what="first subscriptions")
+    server.stop()
+    server.start()
+    wait_until(lambda: server.subscribed_count() == 10, 30, what="subscriptions after restart")
+    memory = CaseMemory(server.db_url)
+    yield desk, server, memory
+    server.stop()
+    memory.close()
+
+
+def open_ticket(desk: DeskProcess, key: str, summary: str) -> str:
+    status, _, body = desk.post(
+        "/v1/tickets",
+        {
+            "provider": "nimbus-telecom",
+            "category": "billing",
+            "summary": summary,
+            "description": f"{summary}, please check.",
+            "severity": "normal",
+            "on_behalf_of": {"name": "test"},
+        },
+        key=key,
+    )
+    assert status == 201, body
+    return body["id"]
+
+
+def post_event(server: ActionServer, envelope: dict, signature: str | None = "sign"):
+    body = json.dumps(envelope).encode()
+    headers = {"Content-Type": "application/json"}
+    if signature == "sign":
+        signature = sign(SECRET, body, int(time.time()))
+    if signature is not None:
+        headers["X-ServiceDesk-Signature"] = signature
+    return server.http.request(
+        "POST", "/webhooks/servicedesk/nimbus-telecom", data=body, headers=headers
+    )
+
+
+@pytest.fixture(scope="module")
+def progressed(world) -> str:
+    """Alex's ticket, opened at the desk and moved to in_progress by simulated time."""
+    desk, _, memory = world
+    ticket_id = open_ticket(desk, ALEX_NIMBUS, "Charged twice")
+    desk.advance(16 * 60)
+    wait_until(
+        lambda: (case := memory.case(ticket_id)) is not None and case.status == "in_progress",
+        20,
+        what="the case to reach in_progress",
+    )
+    return ticket_id
+
+
+def test_exactly_one_subscription_per_account_across_restarts(world):
+    desk, server, _ = world
+    for provider, key in ACCOUNTS.items():
+        subs = our_subscriptions(desk, server, key)
+        assert len(subs) == 1, (provider, subs)
+        assert subs[0]["url"].startswith(f"{server.url}/webhooks/servicedesk/{provider}?")
+    memory = world[2]
+    creates = [e for e in memory.audit_entries() if e.path == "/v1/webhooks" and e.method == "POST"]
+    assert len(creates) == 5 and all(e.outcome == "ok" for e in creates)
+    assert all(e.request_body["secret"] == "***" for e in creates)
+
+
+def test_ticket_progress_reaches_the_case(world, progressed):
+    memory = world[2]
+    case = memory.case(progressed)
+    assert case.status == "in_progress" and case.last_event_at is not None
+    assert case.provider == "nimbus-telecom" and case.account_id == "NT-908812"
+
+
+def test_forged_and_unsigned_posts_are_refused(world, progressed):
+    _, server, memory = world
+    before = (memory.events(), memory.case(progressed))
+    forged = {
+        "id": "EVT-FORGED",
+        "type": "ticket.status_changed",
+        "created_at": "2026-11-23T12:00:00Z",
+        "data": {
+            "id": progressed,
+            "provider": "nimbus-telecom",
+            "status": "closed",
+            "updated_at": "2026-11-24T12:00:00Z",
+        },
+    }
+    for signature in (
+        None,
+        "t=1,v1=00",
+        sign("not-the-secret-0123456789", b"{}", int(time.time())),
+    ):
+        status, _, body = post_event(server, forged, signature)
+        assert status == 401, body
+        assert body["error"]["code"] == "invalid_signature"
+    assert (memory.events(), memory.case(progressed)) == before
+
+
+def test_replayed_and_late_events_change_nothing(world, progressed):
+    _, server, memory = world
+    delivered = [e for e in memory.events() if e["resource_id"] == progressed]
+    assert delivered
+    original = json.loads(delivered[0]["payload"])
+    before = (len(memory.events()), memory.case(progressed))
+    status, _, body = post_event(server, original)  # the same event again, freshly signed
+    assert (status, body["status"]) == (200, "duplicate")
+    assert (len(memory.events()), memory.case(progressed)) == before
+
+    late = {
+        **original,
+        "id": "EVT-LATE-1",
+        "data": {**original["data"], "status": "open", "updated_at": "2026-11-23T09:00:00Z"},
+    }
+    status, _, body = post_event(server, late)
+    assert (status, body["status"]) == (200, "stale")
+    assert memory.case(progressed) == before[1]
+
+
+def test_another_owners_events_never_reach_the_store(world, progressed):
+    desk, server, memory = world
+    # Sam points a subscription of his own at the same receiver, with his own secret.
+    status, _, sam_sub = desk.post(
+        "/v1/webhooks",
+        {
+            "url": f"{server.url}/webhooks/servicedesk/nimbus-telecom",
+            "events": ["*"],
+            "secret": "sams-own-secret-0123456789",
+        },
+        key=SAM_NIMBUS,
+    )
+    assert status == 201, sam_sub
+    sam_ticket = open_ticket(desk, SAM_NIMBUS, "Sam's bill")
+    desk.advance(16 * 60)
+
+    def sam_refused() -> bool:
+        _, _, log = desk.get("/_sim/deliveries")
+        return any(
+            d["webhook_id"] == sam_sub["id"]
+            and any(a["status_code"] == 401 for a in d["attempt_log"])
+            for d in log["deliveries"]
+        )
+
+    wait_until(sam_refused, 20, what="Sam's delivery to be refused")
+    _, _, log = desk.get("/_sim/deliveries")
+    ours = {s["id"] for s in our_subscriptions(desk, server, ALEX_NIMBUS)}
+    events = {e["id"]: e for e in desk.get("/_sim/events")[2]["events"]}
+    for d in log["deliveries"]:
+        if d["webhook_id"] in ours:
+            assert events[d["event_id"]]["account_id"] == "NT-908812"
+    assert memory.case(sam_ticket) is None
+    assert all(e["resource_id"] != sam_ticket for e in memory.events())
