@@ -7,7 +7,9 @@ that did not go through is kept in `pending_request` so "try again" resends the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account
+from actions.pending_requests import turn_marker
 from actions.problem_inference import (
     describes_a_problem,
     infer_category,
@@ -73,6 +76,26 @@ def _rejected(tracker: Tracker, field: str) -> bool:
 
 def _short_name(provider: Provider) -> str:
     return min(provider.aliases, key=len) if provider.aliases else provider.name
+
+
+async def _remember_cases(
+    svc: Services,
+    tickets: Iterable[Ticket],
+    conversation_id: str | None = None,
+    account_id: str | None = None,
+) -> None:
+    """Keep the case memory in step with what the desk said.
+
+    Never changes what the owner hears: the desk's answer is the fact, the record of it is
+    ours, so a store failure is logged loudly and the turn goes on.
+    """
+    for ticket in tickets:
+        try:
+            await asyncio.to_thread(
+                svc.memory.upsert_case_from_ticket, ticket.dict(), conversation_id, account_id
+            )
+        except Exception:
+            logger.exception("CASE MEMORY WRITE FAILED for ticket %s", ticket.id)
 
 
 async def _known_providers(svc: Services) -> str:
@@ -224,26 +247,7 @@ class ActionAskProblemCategory(Action):
         return []
 
 
-class ActionStopReport(Action):
-    def name(self) -> str:
-        return "action_stop_report"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_report_stopped")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset_form()]
-
-
 # --- sending ----------------------------------------------------------------------------
-
-
-def _turn_marker(tracker: Tracker) -> str:
-    """Identifies the owner message this request answers, stable across re-runs of the action."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return f"{event.get('timestamp')}:{event.get('text')}"
-    return "no-user-message"
 
 
 def _device_for(account: Account, text: str) -> str | None:
@@ -259,8 +263,11 @@ def _device_for(account: Account, text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-async def _send_ticket(
-    pending: dict[str, Any], dispatcher: CollectingDispatcher, svc: Services
+async def send_ticket(
+    pending: dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    svc: Services,
+    conversation_id: str | None = None,
 ) -> list[EventType]:
     """Send a prepared ticket request and tell the owner exactly what happened."""
     provider_id = pending["provider"]
@@ -281,7 +288,10 @@ async def _send_ticket(
 
     try:
         ticket = await svc.desk.create_ticket(
-            key, TicketCreate.parse_obj(pending["body"]), pending["idempotency_key"]
+            key,
+            TicketCreate.parse_obj(pending["body"]),
+            pending["idempotency_key"],
+            conversation_id=conversation_id,
         )
     except DeskTimeout:
         dispatcher.utter_message(
@@ -296,6 +306,7 @@ async def _send_ticket(
     except DeskRejected as err:
         return _refusal(err, provider_name, dispatcher)
 
+    await _remember_cases(svc, [ticket], conversation_id, account.account_id)
     category = provider.category(ticket.category) if provider else None
     dispatcher.utter_message(
         response="utter_ticket_opened",
@@ -383,7 +394,7 @@ class ActionOpenTicket(Action):
                 "provider": provider_id,
                 "body": body,
                 "idempotency_key": request_key(
-                    tracker.sender_id, _turn_marker(tracker), "ticket", body
+                    tracker.sender_id, turn_marker(tracker), "ticket", body
                 ),
             }
         except Exception:
@@ -392,7 +403,7 @@ class ActionOpenTicket(Action):
             dispatcher.utter_message(response="utter_action_failed", provider_name=provider_name)
             return _reset_form()
         try:
-            events = await _send_ticket(pending, dispatcher, svc)
+            events = await send_ticket(pending, dispatcher, svc, tracker.sender_id)
         except Exception:
             # Unknown failure while sending: keep the request so a retry reuses its key.
             logger.exception("sending the ticket failed unexpectedly")
@@ -403,28 +414,6 @@ class ActionOpenTicket(Action):
         if any(e.get("event") == "active_loop" for e in events):
             return events  # the form re-opened on a rejected field
         return [*_reset_form(), *events]
-
-
-class ActionRetryPendingRequest(Action):
-    def name(self) -> str:
-        return "action_retry_pending_request"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        pending = tracker.get_slot("pending_request")
-        if not isinstance(pending, dict) or pending.get("kind") != "ticket":
-            dispatcher.utter_message(response="utter_nothing_pending")
-            return [SlotSet("pending_request", None)] if pending else []
-        svc = services()
-        try:
-            return await _send_ticket(pending, dispatcher, svc)
-        except Exception:
-            logger.exception("resending the ticket failed unexpectedly")
-            dispatcher.utter_message(
-                response="utter_ticket_outcome_unknown", provider_name=pending["provider"]
-            )
-            return []
 
 
 # --- status -----------------------------------------------------------------------------
@@ -464,15 +453,16 @@ class ActionTicketStatus(Action):
                 response="utter_known_providers", known_providers=await _known_providers(svc)
             )
             return []
+        sender = tracker.sender_id
         try:
             if ticket_id:
-                return await self._one_ticket(svc, dispatcher, ticket_id.upper())
+                return await self._one_ticket(svc, dispatcher, ticket_id.upper(), sender)
             if provider is not None:
-                return await self._provider_tickets(svc, dispatcher, provider)
+                return await self._provider_tickets(svc, dispatcher, provider, sender)
             last = tracker.get_slot("last_ticket_id")
             if last:
-                return await self._one_ticket(svc, dispatcher, last)
-            return await self._all_open(svc, dispatcher)
+                return await self._one_ticket(svc, dispatcher, last, sender)
+            return await self._all_open(svc, dispatcher, sender)
         except DeskError as err:
             name = provider.name if provider else "the service desk"
             reason = err.reason if isinstance(err, DeskUnavailable) else str(err)
@@ -487,31 +477,44 @@ class ActionTicketStatus(Action):
             return []
 
     async def _one_ticket(
-        self, svc: Services, dispatcher: CollectingDispatcher, ticket_id: str
+        self, svc: Services, dispatcher: CollectingDispatcher, ticket_id: str, sender: str
     ) -> list[EventType]:
         for account in svc.profile.accounts:
             try:
-                ticket = await svc.desk.get_ticket(svc.profile.api_key(account), ticket_id)
+                ticket = await svc.desk.get_ticket(
+                    svc.profile.api_key(account),
+                    ticket_id,
+                    account_provider=account.provider,
+                    conversation_id=sender,
+                )
             except DeskRejected as err:
                 if err.status == 404:
                     continue
                 raise
             except ConfigError:
                 continue
+            await _remember_cases(svc, [ticket], account_id=account.account_id)
             await self._say(svc, dispatcher, ticket)
             return [SlotSet("last_ticket_id", ticket.id)]
         dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
         return []
 
     async def _provider_tickets(
-        self, svc: Services, dispatcher: CollectingDispatcher, provider: Provider
+        self, svc: Services, dispatcher: CollectingDispatcher, provider: Provider, sender: str
     ) -> list[EventType]:
         account = svc.profile.account_for(provider.id)
         tickets = (
-            await svc.desk.list_tickets(svc.profile.api_key(account), provider=provider.id)
+            await svc.desk.list_tickets(
+                svc.profile.api_key(account),
+                provider=provider.id,
+                account_provider=account.provider,
+                conversation_id=sender,
+            )
             if account
             else []
         )
+        if account:
+            await _remember_cases(svc, tickets, account_id=account.account_id)
         if not tickets:
             dispatcher.utter_message(
                 response="utter_no_tickets_with_provider", provider_name=provider.name
@@ -523,13 +526,20 @@ class ActionTicketStatus(Action):
             await self._say(svc, dispatcher, ticket)
         return [SlotSet("last_ticket_id", current[0].id)]
 
-    async def _all_open(self, svc: Services, dispatcher: CollectingDispatcher) -> list[EventType]:
+    async def _all_open(
+        self, svc: Services, dispatcher: CollectingDispatcher, sender: str
+    ) -> list[EventType]:
         found: list[Ticket] = []
         for account in svc.profile.accounts:
             try:
-                tickets = await svc.desk.list_tickets(svc.profile.api_key(account))
+                tickets = await svc.desk.list_tickets(
+                    svc.profile.api_key(account),
+                    account_provider=account.provider,
+                    conversation_id=sender,
+                )
             except ConfigError:
                 continue
+            await _remember_cases(svc, tickets, account_id=account.account_id)
             found.extend(t for t in tickets if t.status not in FINAL_STATUSES | {"resolved"})
         if not found:
             dispatcher.utter_message(response="utter_no_tickets")

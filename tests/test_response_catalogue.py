@@ -59,7 +59,9 @@ def form_questions() -> set[str]:
 def test_catalogue_lists_exactly_what_the_code_and_forms_utter():
     [rule] = CATALOGUE["rules"]
     listed = {step["action"] for step in rule["steps"]}
-    assert listed == set(uttered_by_code()) | form_questions()
+    assert listed == set(uttered_by_code()) | form_questions(), (
+        "run: .venv/bin/python scripts/update_response_catalogue.py"
+    )
 
 
 def test_catalogue_rule_can_never_fire():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from actions.pending_requests import ActionRetryPendingRequest
 from actions.service_requests import (
     ActionAskProblemCategory,
     ActionAskProblemProvider,
     ActionOpenTicket,
-    ActionRetryPendingRequest,
     ActionTicketStatus,
     ValidateReportProblemForm,
 )

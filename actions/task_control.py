@@ -1,0 +1,32 @@
+"""Stopping whatever the assistant is collecting from the owner, before anything is sent."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+# Every slot a form fills; stopping clears them all so nothing half-collected lingers.
+TASK_SLOTS = (
+    "problem_provider",
+    "problem_description",
+    "problem_category",
+    "rejected_fields",
+    "reading_meter",
+    "reading_value",
+    "reading_unit",
+)
+
+
+class ActionStopTask(Action):
+    def name(self) -> str:
+        return "action_stop_task"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_task_stopped")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+            SlotSet(slot, None) for slot in TASK_SLOTS
+        ]
