@@ -1,0 +1,663 @@
+"""Following up on cases: list them, add information, answer the provider's question, cancel,
+and "anything new?".
+
+The case memory is the source of truth for which cases exist; each is refreshed from the desk
+when it can be reached, and when it cannot, the owner hears what the memory last knew, marked
+as not fresh. Notes and cancellations go out with an idempotency key; one that did not go
+through is kept in `pending_request` ("ticket_note", "ticket_cancel") so "try again" resends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.case_memory import Case
+from actions.errors import ConfigError
+from actions.idempotency import request_key
+from actions.owner_profile import Account
+from actions.pending_requests import turn_marker
+from actions.runtime import Services, services
+from actions.servicedesk_client import (
+    DeskError,
+    DeskRejected,
+    DeskTimeout,
+    DeskUnavailable,
+    Ticket,
+)
+
+logger = logging.getLogger(__name__)
+
+NOTE_FORM = "case_note_form"
+CANCEL_FORM = "cancel_case_form"
+NOTE_SLOTS = ("case_ticket", "case_note_text", "case_question")
+CANCEL_SLOTS = ("case_ticket", "cancel_confirmed")
+START_INTENTS = {"add_case_note", "answer_provider_question", "cancel_case"}
+# Messages that steer the conversation rather than answer the question asked.
+NOT_AN_ANSWER = {"stop", "help", "bot_challenge", "try_again"}
+TICKET_ID = re.compile(r"\btck-[a-z0-9]+\b", re.IGNORECASE)
+# What comes after these words is the information itself: "add that it happens every evening".
+NOTE_LEAD = re.compile(
+    r"(?:\bthat\b|\bsaying\b|\bsay\b|\btell them\b|\banswer is\b|:)\s*(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+MAX_NOTE = 5000
+
+
+# --- the case memory, for this owner --------------------------------------------------------
+
+
+def owner_cases(svc: Services, open_only: bool = False) -> list[Case]:
+    """The owner's cases from the memory, most recently updated first (other accounts never)."""
+    mine = {a.account_id for a in svc.profile.accounts}
+    providers = {a.provider for a in svc.profile.accounts}
+    return [
+        c
+        for c in svc.memory.cases(open_only=open_only)
+        if c.provider in providers and (c.account_id is None or c.account_id in mine)
+    ]
+
+
+def account_of(svc: Services, case: Case) -> Account | None:
+    by_id = next((a for a in svc.profile.accounts if a.account_id == case.account_id), None)
+    return by_id or svc.profile.account_for(case.provider)
+
+
+async def provider_name(svc: Services, provider_id: str) -> str:
+    try:
+        provider = await svc.directory.get(provider_id)
+    except DeskError:
+        provider = None
+    return provider.name if provider else provider_id
+
+
+def local_time(moment: datetime | None, svc: Services) -> str:
+    if moment is None:
+        return "?"
+    try:
+        zone = ZoneInfo(svc.profile.owner.timezone)
+    except Exception:
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
+
+
+def status_words(status: str | None) -> str:
+    return (status or "").replace("_", " ")
+
+
+async def remember(
+    svc: Services, ticket: Ticket, account: Account | None, conversation_id: str | None = None
+) -> None:
+    """Keep the memory in step with the desk; a store failure never changes what is said."""
+    try:
+        await asyncio.to_thread(
+            svc.memory.upsert_case_from_ticket,
+            ticket.dict(),
+            conversation_id,
+            account.account_id if account else None,
+        )
+    except Exception:
+        logger.exception("CASE MEMORY WRITE FAILED for ticket %s", ticket.id)
+
+
+async def refresh(svc: Services, case: Case, conversation_id: str | None) -> Ticket:
+    """Read one case back from its desk and store it. Raises DeskError / ConfigError."""
+    account = account_of(svc, case)
+    if account is None:
+        raise ConfigError(f"no account for {case.provider}")
+    ticket = await svc.desk.get_ticket(
+        svc.profile.api_key(account),
+        case.ticket_id,
+        account_provider=account.provider,
+        conversation_id=conversation_id,
+    )
+    await remember(svc, ticket, account)
+    return ticket
+
+
+async def refresh_all(
+    svc: Services, cases: list[Case], conversation_id: str | None
+) -> tuple[list[Case], str | None]:
+    """Refresh every case; returns the memory's view afterwards and why any refresh failed."""
+    problem: str | None = None
+    for case in cases:
+        try:
+            await refresh(svc, case, conversation_id)
+        except DeskRejected as err:
+            if err.status != 404:
+                problem = problem or err.message
+        except DeskUnavailable as err:
+            problem = problem or err.reason
+        except (DeskError, ConfigError) as err:
+            problem = problem or str(err)
+    ids = {c.ticket_id for c in cases}
+    return [c for c in owner_cases(svc) if c.ticket_id in ids], problem
+
+
+def snapshot_of(cases: list[Case]) -> dict[str, Any]:
+    return {c.ticket_id: {"status": c.status, "question": c.question} for c in cases}
+
+
+def save_check(svc: Services, conversation_id: str, cases: list[Case]) -> None:
+    try:
+        previous = svc.memory.last_check(conversation_id)
+        snapshot = {**(previous[1] if previous else {}), **snapshot_of(cases)}
+        svc.memory.set_last_check(conversation_id, snapshot)
+    except Exception:
+        logger.exception("could not record what the owner was told about their cases")
+
+
+# --- which case the owner means -------------------------------------------------------------
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def named_provider(svc: Services, text: str) -> str | None:
+    """The owner's provider named in `text` ("home care", "NIMBUS"), by the id's first word."""
+    words = _compact(text)
+    hits = [a.provider for a in svc.profile.accounts if _compact(a.provider.split("-")[0]) in words]
+    return hits[0] if len(hits) == 1 else None
+
+
+def pick_case(svc: Services, tracker: Tracker, text: str | None = None) -> Case | None:
+    """The case the owner means: a ticket id, a provider, or the only candidate there is."""
+    text = tracker.latest_message.get("text") or "" if text is None else text
+    said_id = next(tracker.get_latest_entity_values("ticket_id"), None)
+    match = TICKET_ID.search(str(said_id or "")) or TICKET_ID.search(text)
+    every = owner_cases(svc)
+    if match:
+        return next((c for c in every if c.ticket_id.upper() == match.group(0).upper()), None)
+    open_cases = [c for c in every if c.is_open]
+    said_provider = next(tracker.get_latest_entity_values("provider"), None)
+    provider = named_provider(svc, str(said_provider or "")) or named_provider(svc, text)
+    if provider is not None:
+        open_cases = [c for c in open_cases if c.provider == provider]
+    awaiting = [c for c in open_cases if c.status == "awaiting_customer"]
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "answer_provider_question" and len(awaiting) == 1:
+        return awaiting[0]
+    return open_cases[0] if len(open_cases) == 1 else None
+
+
+def note_from(text: str) -> str | None:
+    """The information in "add to my Nimbus ticket that it happens every evening"."""
+    found = NOTE_LEAD.search(text)
+    note = found.group(1).strip() if found else ""
+    return note or None
+
+
+class _CaseFormValidation(FormValidationAction):
+    """Shared by both forms: which case is meant, checked against the memory and the desk."""
+
+    form = ""
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    async def extract_case_ticket(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        asked = tracker.get_slot("requested_slot") == "case_ticket"
+        if tracker.get_slot("case_ticket") or intent in NOT_AN_ANSWER:
+            return {}
+        if intent not in START_INTENTS and not asked:
+            return {}
+        case = pick_case(services(), tracker)
+        return {"case_ticket": case.ticket_id} if case else {}
+
+    async def validate_case_ticket(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        svc = services()
+        case = next((c for c in owner_cases(svc) if c.ticket_id == str(value or "")), None)
+        if case is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=str(value))
+            return {"case_ticket": None}
+        try:
+            ticket = await refresh(svc, case, tracker.sender_id)
+            status, question = ticket.status, ticket.question
+        except (DeskError, ConfigError):
+            status, question = case.status, case.question  # the desk decides when it is sent
+        if status in ("closed", "cancelled") or (self.form == CANCEL_FORM and status == "resolved"):
+            dispatcher.utter_message(
+                response="utter_case_is_final",
+                provider_name=await provider_name(svc, case.provider),
+                ticket_id=case.ticket_id,
+                status=status_words(status),
+            )
+            return {"case_ticket": None}
+        result: dict[str, Any] = {"case_ticket": case.ticket_id}
+        if self.form == NOTE_FORM:
+            result["case_question"] = question if status == "awaiting_customer" else None
+        return result
+
+
+class ValidateCaseNoteForm(_CaseFormValidation):
+    form = NOTE_FORM
+
+    async def extract_case_note_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = (tracker.latest_message.get("text") or "").strip()
+        if tracker.get_slot("case_note_text") or intent in NOT_AN_ANSWER or not text:
+            return {}
+        if tracker.get_slot("requested_slot") == "case_note_text":
+            return {"case_note_text": text}
+        if intent in ("add_case_note", "answer_provider_question"):
+            note = note_from(text)
+            return {"case_note_text": note} if note else {}
+        return {}
+
+    async def validate_case_note_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) > MAX_NOTE:
+            dispatcher.utter_message(response="utter_case_note_too_long", limit=MAX_NOTE)
+            return {"case_note_text": None}
+        return {"case_note_text": text or None}
+
+
+class ValidateCancelCaseForm(_CaseFormValidation):
+    form = CANCEL_FORM
+
+
+class ActionAskCaseTicket(Action):
+    """Which case? Lists the open ones; with none, says so and ends the form."""
+
+    def name(self) -> str:
+        return "action_ask_case_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        open_cases = owner_cases(svc, open_only=True)
+        if not open_cases:
+            dispatcher.utter_message(response="utter_no_tickets")
+            return [
+                ActiveLoop(None),
+                SlotSet("requested_slot", None),
+                *(SlotSet(s, None) for s in (*NOTE_SLOTS, "cancel_confirmed")),
+            ]
+        listed = []
+        for case in open_cases:
+            name = await provider_name(svc, case.provider)
+            listed.append(f'{name} {case.ticket_id} ("{case.summary or ""}")')
+        dispatcher.utter_message(response="utter_ask_case_ticket", cases="; ".join(listed))
+        return []
+
+
+class ActionAskCaseNoteText(Action):
+    """The provider's question word for word when there is one, else what to add."""
+
+    def name(self) -> str:
+        return "action_ask_case_note_text"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        case = svc.memory.case(str(tracker.get_slot("case_ticket")))
+        name = await provider_name(svc, case.provider) if case else "the company"
+        question = tracker.get_slot("case_question")
+        if question:
+            dispatcher.utter_message(
+                response="utter_provider_asks", provider_name=name, question=question
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_ask_case_note_text",
+                provider_name=name,
+                ticket_id=tracker.get_slot("case_ticket"),
+            )
+        return []
+
+
+class ActionAskCancelConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_cancel_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        case = svc.memory.case(str(tracker.get_slot("case_ticket")))
+        dispatcher.utter_message(
+            response="utter_confirm_cancel_case",
+            provider_name=await provider_name(svc, case.provider) if case else "the company",
+            ticket_id=tracker.get_slot("case_ticket"),
+            summary=(case.summary if case else "") or "",
+            buttons=[
+                {"title": "yes", "payload": "/affirm"},
+                {"title": "no", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+# --- sending a note -------------------------------------------------------------------------
+
+
+def _key_for(svc: Services, provider_id: str) -> tuple[Account, str]:
+    account = svc.profile.account_for(provider_id)
+    if account is None:
+        raise ConfigError(f"no account for {provider_id}")
+    return account, svc.profile.api_key(account)
+
+
+async def send_note(
+    pending: dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    svc: Services,
+    conversation_id: str | None = None,
+) -> list[EventType]:
+    """Send a prepared note, read the ticket back, and tell the owner exactly what happened."""
+    ticket_id, text = pending["ticket_id"], pending["body"]["text"]
+    name = await provider_name(svc, pending["provider"])
+    try:
+        account, key = _key_for(svc, pending["provider"])
+    except ConfigError as err:
+        logger.error("cannot send the note: %s", err)
+        dispatcher.utter_message(response="utter_action_failed", provider_name=name)
+        return [SlotSet("pending_request", None)]
+    try:
+        added = await svc.desk.add_ticket_note(
+            key,
+            ticket_id,
+            text,
+            pending["idempotency_key"],
+            provider=account.provider,
+            conversation_id=conversation_id,
+        )
+    except DeskTimeout:
+        dispatcher.utter_message(
+            response="utter_case_note_outcome_unknown", provider_name=name, ticket_id=ticket_id
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskUnavailable as err:
+        dispatcher.utter_message(
+            response="utter_case_note_not_sent",
+            provider_name=name,
+            ticket_id=ticket_id,
+            reason=err.reason,
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskRejected as err:
+        if err.status == 422:
+            # The owner can fix the text: ask for it again, for the same case.
+            dispatcher.utter_message(
+                response="utter_case_note_rejected_field", provider_name=name, message=err.message
+            )
+            return [
+                SlotSet("pending_request", None),
+                SlotSet("case_ticket", ticket_id),
+                SlotSet("case_note_text", None),
+                ActiveLoop(NOTE_FORM),
+            ]
+        dispatcher.utter_message(
+            response="utter_case_note_refused",
+            provider_name=name,
+            ticket_id=ticket_id,
+            message=err.message,
+        )
+        return [SlotSet("pending_request", None)]
+    ticket = added.ticket
+    try:
+        # Read back from the desk: the owner hears where the ticket stands now.
+        ticket = await svc.desk.get_ticket(
+            key, ticket_id, account_provider=account.provider, conversation_id=conversation_id
+        )
+    except DeskError:
+        logger.info("reading %s back failed; its state is the one the note answer gave", ticket_id)
+    await remember(svc, ticket, account, conversation_id)
+    if added.note.answers_question:
+        dispatcher.utter_message(
+            response="utter_case_answer_delivered",
+            provider_name=name,
+            ticket_id=ticket_id,
+            question=added.note.answers_question,
+            answer=added.note.text,
+            status=status_words(ticket.status),
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_case_note_added",
+            provider_name=name,
+            ticket_id=ticket_id,
+            note_text=added.note.text,
+            status=status_words(ticket.status),
+        )
+    return [SlotSet("pending_request", None), SlotSet("last_ticket_id", ticket_id)]
+
+
+class ActionSendCaseNote(Action):
+    def name(self) -> str:
+        return "action_send_case_note"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [SlotSet(s, None) for s in NOTE_SLOTS]
+        ticket_id, text = tracker.get_slot("case_ticket"), tracker.get_slot("case_note_text")
+        if not ticket_id or not text:
+            return reset  # the form ended without a case (the owner has none open)
+        svc = services()
+        case = svc.memory.case(str(ticket_id))
+        if case is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
+            return reset
+        body = {"text": str(text)}
+        pending = {
+            "kind": "ticket_note",
+            "provider": case.provider,
+            "ticket_id": case.ticket_id,
+            "body": body,
+            "idempotency_key": request_key(
+                tracker.sender_id,
+                turn_marker(tracker),
+                "ticket_note",
+                {"ticket_id": case.ticket_id, **body},
+            ),
+        }
+        try:
+            events = await send_note(pending, dispatcher, svc, tracker.sender_id)
+        except Exception:
+            logger.exception("sending the note failed unexpectedly")
+            dispatcher.utter_message(
+                response="utter_case_note_outcome_unknown",
+                provider_name=case.provider,
+                ticket_id=case.ticket_id,
+            )
+            events = [SlotSet("pending_request", pending)]
+        if any(e.get("event") == "active_loop" for e in events):
+            return events
+        return [*reset, *events]
+
+
+# --- cancelling -----------------------------------------------------------------------------
+
+
+async def send_cancel(
+    pending: dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    svc: Services,
+    conversation_id: str | None = None,
+) -> list[EventType]:
+    """Send a confirmed cancellation and tell the owner exactly what happened."""
+    ticket_id = pending["ticket_id"]
+    name = await provider_name(svc, pending["provider"])
+    try:
+        account, key = _key_for(svc, pending["provider"])
+    except ConfigError as err:
+        logger.error("cannot send the cancellation: %s", err)
+        dispatcher.utter_message(response="utter_action_failed", provider_name=name)
+        return [SlotSet("pending_request", None)]
+    try:
+        ticket = await svc.desk.cancel_ticket(
+            key,
+            ticket_id,
+            pending["idempotency_key"],
+            provider=account.provider,
+            conversation_id=conversation_id,
+        )
+    except DeskTimeout:
+        dispatcher.utter_message(
+            response="utter_case_cancel_outcome_unknown", provider_name=name, ticket_id=ticket_id
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskUnavailable as err:
+        dispatcher.utter_message(
+            response="utter_case_cancel_not_sent",
+            provider_name=name,
+            ticket_id=ticket_id,
+            reason=err.reason,
+        )
+        return [SlotSet("pending_request", pending)]
+    except DeskRejected as err:
+        dispatcher.utter_message(
+            response="utter_case_cancel_refused",
+            provider_name=name,
+            ticket_id=ticket_id,
+            message=err.message,
+        )
+        return [SlotSet("pending_request", None)]
+    await remember(svc, ticket, account, conversation_id)
+    dispatcher.utter_message(
+        response="utter_case_cancelled",
+        provider_name=name,
+        ticket_id=ticket.id,
+        summary=ticket.summary,
+        status=status_words(ticket.status),
+    )
+    return [SlotSet("pending_request", None), SlotSet("last_ticket_id", ticket.id)]
+
+
+class ActionCancelCase(Action):
+    def name(self) -> str:
+        return "action_cancel_case"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [SlotSet(s, None) for s in CANCEL_SLOTS]
+        ticket_id = tracker.get_slot("case_ticket")
+        if not ticket_id:
+            return reset
+        svc = services()
+        case = svc.memory.case(str(ticket_id))
+        if case is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
+            return reset
+        if tracker.get_slot("cancel_confirmed") is not True:
+            dispatcher.utter_message(
+                response="utter_case_kept",
+                provider_name=await provider_name(svc, case.provider),
+                ticket_id=case.ticket_id,
+            )
+            return reset
+        pending = {
+            "kind": "ticket_cancel",
+            "provider": case.provider,
+            "ticket_id": case.ticket_id,
+            "body": {},
+            "idempotency_key": request_key(
+                tracker.sender_id,
+                turn_marker(tracker),
+                "ticket_cancel",
+                {"ticket_id": case.ticket_id},
+            ),
+        }
+        try:
+            events = await send_cancel(pending, dispatcher, svc, tracker.sender_id)
+        except Exception:
+            logger.exception("sending the cancellation failed unexpectedly")
+            dispatcher.utter_message(
+                response="utter_case_cancel_outcome_unknown",
+                provider_name=case.provider,
+                ticket_id=case.ticket_id,
+            )
+            events = [SlotSet("pending_request", pending)]
+        return [*reset, *events]
+
+
+# --- "anything new?" ------------------------------------------------------------------------
+
+
+class ActionWhatsNew(Action):
+    """What changed on the owner's cases since they were last told: changes only."""
+
+    def name(self) -> str:
+        return "action_whats_new"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        sender = tracker.sender_id
+        previous = await asyncio.to_thread(svc.memory.last_check, sender)
+        told = previous[1] if previous else {}
+        # Webhooks keep the memory current; the desk is asked too, for what they missed.
+        known = owner_cases(svc)
+        to_refresh = [c for c in known if c.is_open or c.ticket_id not in told]
+        _, problem = await refresh_all(svc, to_refresh, sender)
+        now = owner_cases(svc)
+        if problem is not None:
+            dispatcher.utter_message(response="utter_news_not_fresh", reason=problem)
+        changes = 0
+        for case in sorted(now, key=lambda c: c.updated_at):
+            before = told.get(case.ticket_id)
+            if before is None and not case.is_open:
+                continue  # finished before the owner ever heard of it: nothing to act on
+            old = before or {}
+            status_changed = before is None or old.get("status") != case.status
+            new_question = bool(case.question) and case.question != old.get("question")
+            if not status_changed and not new_question:
+                continue
+            changes += 1
+            name = await provider_name(svc, case.provider)
+            if before is None:
+                dispatcher.utter_message(
+                    response="utter_news_new_case",
+                    provider_name=name,
+                    ticket_id=case.ticket_id,
+                    summary=case.summary or "",
+                    status=status_words(case.status),
+                )
+            elif status_changed:
+                dispatcher.utter_message(
+                    response="utter_news_status_changed",
+                    provider_name=name,
+                    ticket_id=case.ticket_id,
+                    summary=case.summary or "",
+                    old_status=status_words(old.get("status")),
+                    status=status_words(case.status),
+                )
+            if new_question:
+                dispatcher.utter_message(
+                    response="utter_news_question",
+                    provider_name=name,
+                    ticket_id=case.ticket_id,
+                    question=case.question,
+                )
+        if changes == 0 and previous:
+            dispatcher.utter_message(
+                response="utter_nothing_new", since=local_time(previous[0], svc)
+            )
+        elif changes == 0:
+            dispatcher.utter_message(response="utter_nothing_new_at_all")
+        await asyncio.to_thread(save_check, svc, sender, now)
+        return []
