@@ -27,7 +27,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from actions.settings import PROJECT_ROOT
-from actions.store_schema import appointments, audit_log, cases, orders, webhook_events
+from actions.store_schema import (
+    appointments,
+    audit_log,
+    case_checks,
+    cases,
+    orders,
+    webhook_events,
+)
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 FINAL_CASE_STATUSES = frozenset({"resolved", "closed", "cancelled"})
@@ -281,6 +288,39 @@ class CaseMemory:
             query = query.where(cases.c.status.notin_(sorted(FINAL_CASE_STATUSES)))
         with self._engine.connect() as conn:
             return [_case(r) for r in conn.execute(query).mappings().all()]
+
+    # --- what the owner was last told (follow-ups) ---------------------------------------
+
+    def last_check(self, conversation_id: str) -> tuple[datetime, dict[str, Any]] | None:
+        """When the owner of `conversation_id` was last told about their cases, and what."""
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(case_checks).where(case_checks.c.conversation_id == conversation_id)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return _aware(row["checked_at"]), json.loads(row["snapshot"])
+
+    def set_last_check(
+        self, conversation_id: str, snapshot: Mapping[str, Any], at: datetime | None = None
+    ) -> None:
+        """Record what the owner was just told (ticket id -> what they heard about it)."""
+        values = {
+            "conversation_id": conversation_id,
+            "checked_at": _naive_utc(at or utc_now()),
+            "snapshot": json.dumps(dict(snapshot), default=str, sort_keys=True),
+        }
+        stmt = self._insert(case_checks).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[case_checks.c.conversation_id],
+            set_={"checked_at": stmt.excluded.checked_at, "snapshot": stmt.excluded.snapshot},
+        )
+        with self._engine.begin() as conn:
+            conn.execute(stmt)
 
     # --- provider webhook events --------------------------------------------------------
 

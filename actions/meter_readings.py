@@ -21,7 +21,7 @@ from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.number_parsing import find_number, normalise_unit
 from actions.owner_profile import Account, Meter
-from actions.pending_requests import turn_marker
+from actions.pending_requests import answering_now, turn_marker
 from actions.provider_directory import normalise
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
@@ -87,6 +87,8 @@ class ValidateMeterReadingForm(FormValidationAction):
         asked = tracker.get_slot("requested_slot") == "reading_value"
         if intent != "submit_meter_reading" and not asked:
             return {}
+        if not answering_now(tracker):
+            return {}  # re-opened in the same turn after a refusal: the owner answers anew
         value = find_number(tracker.latest_message.get("text") or "")
         return {"reading_value": value} if value is not None else {}
 

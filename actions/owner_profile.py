@@ -50,9 +50,28 @@ class Owner(BaseModel):
     timezone: str = "UTC"
 
 
+class Preferences(BaseModel):
+    """The owner's standing choices. The profile gives the defaults; changes made in
+    conversation are stored in the case memory and win over these."""
+
+    spending_limit: float = Field(0.0, ge=0, le=100_000)  # in `currency`; 0 = always ask
+    currency: str = "EUR"
+    quiet_hours_start: str | None = Field(None, regex=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_hours_end: str | None = Field(None, regex=r"^([01]\d|2[0-3]):[0-5]\d$")
+    auto_submit_meter_readings: bool = False
+    auto_report_device_faults: bool = False
+
+    @validator("quiet_hours_end", always=True)
+    def _both_or_neither(cls, end: str | None, values: dict) -> str | None:
+        if (values.get("quiet_hours_start") is None) != (end is None):
+            raise ValueError("quiet_hours_start and quiet_hours_end go together")
+        return end
+
+
 class OwnerProfile(BaseModel):
     owner: Owner
     accounts: list[Account]
+    preferences: Preferences = Preferences()
 
     @validator("accounts")
     def _one_account_per_provider(cls, accounts: list[Account]) -> list[Account]:

@@ -21,6 +21,24 @@ logger = logging.getLogger(__name__)
 Sender = Callable[[dict[str, Any], CollectingDispatcher, Services, str], Awaitable[list[EventType]]]
 
 
+def answering_now(tracker: Tracker) -> bool:
+    """True when a form runs on the owner's latest message; False when a custom action
+    re-opened it in the same turn (after a refusal, say), when that message answered
+    something else and the owner must answer the new question first."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        name = str(event.get("name") or "")
+        if (
+            event.get("event") == "action"
+            and name.startswith("action_")
+            and name not in ("action_listen", "action_extract_slots")
+            and not name.startswith("action_ask_")
+        ):
+            return False
+    return True
+
+
 def turn_marker(tracker: Tracker) -> str:
     """Identifies the owner message a request answers, stable across re-runs of the action."""
     for event in reversed(tracker.events):
@@ -31,10 +49,18 @@ def turn_marker(tracker: Tracker) -> str:
 
 def _senders() -> dict[str, Sender]:
     # Imported here: the capability modules import turn_marker from this one.
+    from actions.appointments import send_appointment
+    from actions.follow_up import send_cancel, send_note
     from actions.meter_readings import send_reading
     from actions.service_requests import send_ticket
 
-    return {"ticket": send_ticket, "meter_reading": send_reading}
+    return {
+        "ticket": send_ticket,
+        "meter_reading": send_reading,
+        "ticket_note": send_note,
+        "ticket_cancel": send_cancel,
+        "appointment": send_appointment,
+    }
 
 
 class ActionRetryPendingRequest(Action):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from actions.owner_profile import OwnerProfile
 from actions.provider_directory import normalise
 from actions.servicedesk_client import Provider
 
@@ -229,3 +230,27 @@ def summarise(text: str, provider: Provider | None, limit: int = 120) -> str:
     core = _problem_words(text, provider) or text.strip()
     core = core[0].upper() + core[1:]
     return core if len(core) <= limit else core[: limit - 1].rstrip() + "…"
+
+
+# What owners call their devices, by the kind in the profile.
+DEVICE_WORDS: dict[str, tuple[str, ...]] = {
+    "fridge": ("fridge", "freezer", "refrigerator"),
+    "washing_machine": ("washing machine", "washer", "washing"),
+    "car": ("car", "vehicle", "ev"),
+    "router": ("router", "wifi", "wi fi", "broadband", "internet"),
+}
+
+
+def device_provider(text: str, profile: OwnerProfile) -> str | None:
+    """The provider of the one device of the owner's that `text` mentions, else None."""
+    clean = f" {normalise(text)} "
+    providers = {
+        account.provider
+        for account in profile.accounts
+        for device in account.devices
+        if any(
+            f" {normalise(w)} " in clean
+            for w in (*DEVICE_WORDS.get(device.kind, ()), device.kind, device.name or device.kind)
+        )
+    }
+    return providers.pop() if len(providers) == 1 else None

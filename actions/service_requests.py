@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -20,11 +21,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.errors import ConfigError
+from actions.follow_up import local_time as _case_time
+from actions.follow_up import owner_cases, save_check, status_words
 from actions.idempotency import request_key
 from actions.owner_profile import Account
 from actions.pending_requests import turn_marker
 from actions.problem_inference import (
     describes_a_problem,
+    device_provider,
     infer_category,
     infer_severity,
     match_category,
@@ -153,6 +157,10 @@ class ValidateReportProblemForm(FormValidationAction):
             # The entity extractor may miss a name that is in the text: match it ourselves.
             try:
                 found = await svc.directory.match(text)
+                if found is None:
+                    # No company named: the owner's device may say which ("the fridge").
+                    owned = device_provider(text, svc.profile)
+                    found = await svc.directory.get(owned) if owned else None
             except DeskError:
                 found = None
             if found is not None and svc.profile.account_for(found.id):
@@ -418,6 +426,9 @@ class ActionOpenTicket(Action):
 
 # --- status -----------------------------------------------------------------------------
 
+# "what are my open cases?", "status of all my tickets": every case, not the last one.
+ALL_CASES = re.compile(r"\b(open|all|every|cases|tickets|requests)\b", re.IGNORECASE)
+
 
 def _local_time(moment: datetime, timezone: str) -> str:
     try:
@@ -459,6 +470,8 @@ class ActionTicketStatus(Action):
                 return await self._one_ticket(svc, dispatcher, ticket_id.upper(), sender)
             if provider is not None:
                 return await self._provider_tickets(svc, dispatcher, provider, sender)
+            if ALL_CASES.search(text):
+                return await self._all_open(svc, dispatcher, sender)
             last = tracker.get_slot("last_ticket_id")
             if last:
                 return await self._one_ticket(svc, dispatcher, last, sender)
@@ -529,7 +542,11 @@ class ActionTicketStatus(Action):
     async def _all_open(
         self, svc: Services, dispatcher: CollectingDispatcher, sender: str
     ) -> list[EventType]:
-        found: list[Ticket] = []
+        """Every open case. The desks are asked first (they may know cases opened elsewhere,
+        which are then remembered); the case memory says which cases there are, and for an
+        account whose desk could not be reached, what it last knew, marked as not fresh."""
+        fresh: dict[str, Ticket] = {}
+        problem: str | None = None
         for account in svc.profile.accounts:
             try:
                 tickets = await svc.desk.list_tickets(
@@ -539,14 +556,40 @@ class ActionTicketStatus(Action):
                 )
             except ConfigError:
                 continue
+            except DeskError as err:
+                problem = problem or (err.reason if isinstance(err, DeskUnavailable) else str(err))
+                continue
             await _remember_cases(svc, tickets, account_id=account.account_id)
-            found.extend(t for t in tickets if t.status not in FINAL_STATUSES | {"resolved"})
-        if not found:
+            fresh.update((t.id, t) for t in tickets)
+        every = await asyncio.to_thread(owner_cases, svc)
+        current = [c for c in every if c.is_open]
+        if problem is not None:
+            dispatcher.utter_message(response="utter_cases_not_fresh", reason=problem)
+        if not current:
             dispatcher.utter_message(response="utter_no_tickets")
+            await asyncio.to_thread(save_check, svc, sender, every)
             return []
-        found.sort(key=lambda t: t.updated_at, reverse=True)
-        for ticket in found[:5]:
-            await self._say(svc, dispatcher, ticket)
+        dispatcher.utter_message(response="utter_open_cases_header", count=len(current))
+        for case in current:
+            ticket = fresh.get(case.ticket_id)
+            if ticket is not None:
+                await self._say(svc, dispatcher, ticket)
+                continue
+            try:
+                provider = await svc.directory.get(case.provider)
+            except DeskError:
+                provider = None
+            dispatcher.utter_message(
+                response="utter_open_case_line_stale",
+                provider_name=provider.name if provider else case.provider,
+                ticket_id=case.ticket_id,
+                summary=case.summary or "",
+                status=status_words(case.status),
+                updated_at=_case_time(case.updated_at, svc),
+            )
+            if case.status == "awaiting_customer" and case.question:
+                dispatcher.utter_message(response="utter_ticket_question", question=case.question)
+        await asyncio.to_thread(save_check, svc, sender, every)
         return []
 
     @staticmethod

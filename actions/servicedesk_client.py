@@ -123,6 +123,18 @@ class Ticket(_Model):
     updated_at: datetime
 
 
+class TicketNote(_Model):
+    id: str
+    text: str
+    at: str | None = None
+    answers_question: str | None = None
+
+
+class NoteAdded(_Model):
+    note: TicketNote
+    ticket: Ticket
+
+
 class MeterReadingCreate(_Model):
     meter_id: str = Field(..., min_length=1)
     value: float
@@ -138,6 +150,45 @@ class MeterReading(_Model):
     read_at: str
     status: str = "accepted"
     previous_value: float | None = None
+
+
+class Location(_Model):
+    id: str
+    name: str = ""
+    city: str | None = None
+    address: str | None = None
+    timezone: str | None = None
+
+
+class Slot(_Model):
+    slot_id: str
+    start: datetime
+    end: datetime
+    location: Location
+    service: str | None = None
+    provider: str | None = None
+
+
+class AppointmentCreate(_Model):
+    slot_id: str = Field(..., min_length=1)
+    ticket_id: str | None = None
+    notes: str | None = None
+    service: str | None = None
+
+
+class Appointment(_Model):
+    id: str
+    provider: str
+    slot_id: str
+    start: datetime
+    end: datetime
+    location: Location
+    service: str | None = None
+    ticket_id: str | None = None
+    status: str
+    account_id: str | None = None
+    created_at: str | None = None
+    updated_at: str
 
 
 class WebhookSubscription(_Model):
@@ -245,6 +296,47 @@ class ServiceDeskClient:
         items = body.get("tickets", []) if isinstance(body, dict) else body
         return [self._parse(Ticket, item) for item in items]
 
+    async def add_ticket_note(
+        self,
+        api_key: str,
+        ticket_id: str,
+        text: str,
+        idempotency_key: str,
+        provider: str,
+        conversation_id: str | None = None,
+    ) -> NoteAdded:
+        """Add information to a ticket; while it awaits the customer, the note answers it."""
+        body = await self._request(
+            "POST",
+            f"/v1/tickets/{ticket_id}/notes",
+            api_key,
+            provider,
+            json={"text": text},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(NoteAdded, body)
+
+    async def cancel_ticket(
+        self,
+        api_key: str,
+        ticket_id: str,
+        idempotency_key: str,
+        provider: str,
+        reason: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Ticket:
+        body = await self._request(
+            "POST",
+            f"/v1/tickets/{ticket_id}/cancel",
+            api_key,
+            provider,
+            json={"reason": reason} if reason else {},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Ticket, body)
+
     async def account(
         self, api_key: str, provider: str | None = None, conversation_id: str | None = None
     ) -> dict[str, Any]:
@@ -272,6 +364,111 @@ class ServiceDeskClient:
             conversation_id=conversation_id,
         )
         return self._parse(MeterReading, body)
+
+    async def desk_now(
+        self, api_key: str, provider: str, conversation_id: str | None = None
+    ) -> datetime:
+        """The desk's own (simulated) clock, from `GET /health`."""
+        body = await self._request(
+            "GET", "/health", api_key, provider, conversation_id=conversation_id
+        )
+        now = body.get("now") if isinstance(body, dict) else None
+        try:
+            return datetime.fromisoformat(str(now).replace("Z", "+00:00"))
+        except ValueError:
+            raise DeskUnavailable(f"unexpected answer from the service desk: now={now!r}") from None
+
+    async def list_slots(
+        self,
+        api_key: str,
+        provider: str,
+        service: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        conversation_id: str | None = None,
+    ) -> list[Slot]:
+        params = {
+            k: v
+            for k, v in (("provider", provider), ("service", service), ("from", from_), ("to", to))
+            if v
+        }
+        body = await self._request(
+            "GET",
+            "/v1/appointments/slots",
+            api_key,
+            provider,
+            params=params,
+            conversation_id=conversation_id,
+        )
+        items = body.get("slots", []) if isinstance(body, dict) else body
+        return [self._parse(Slot, item) for item in items]
+
+    async def book_appointment(
+        self,
+        api_key: str,
+        provider: str,
+        appointment: AppointmentCreate,
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> Appointment:
+        body = await self._request(
+            "POST",
+            "/v1/appointments",
+            api_key,
+            provider,
+            json=appointment.dict(exclude_none=True),
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Appointment, body)
+
+    async def list_appointments(
+        self, api_key: str, provider: str, conversation_id: str | None = None
+    ) -> list[Appointment]:
+        body = await self._request(
+            "GET", "/v1/appointments", api_key, provider, conversation_id=conversation_id
+        )
+        items = body.get("appointments", []) if isinstance(body, dict) else body
+        return [self._parse(Appointment, item) for item in items]
+
+    async def reschedule_appointment(
+        self,
+        api_key: str,
+        provider: str,
+        appointment_id: str,
+        slot_id: str,
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> Appointment:
+        body = await self._request(
+            "POST",
+            f"/v1/appointments/{appointment_id}/reschedule",
+            api_key,
+            provider,
+            json={"slot_id": slot_id},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Appointment, body)
+
+    async def cancel_appointment(
+        self,
+        api_key: str,
+        provider: str,
+        appointment_id: str,
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> Appointment:
+        body = await self._request(
+            "POST",
+            f"/v1/appointments/{appointment_id}/cancel",
+            api_key,
+            provider,
+            json={},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Appointment, body)
 
     async def list_webhooks(self, api_key: str, provider: str) -> list[WebhookSubscription]:
         body = await self._request("GET", "/v1/webhooks", api_key, provider)

@@ -159,3 +159,24 @@ consents = Table(
     Column("decided_at", DateTime, nullable=True),
     Column("data", Text, nullable=True),
 )
+
+# The owner's preference changes made in conversation (the profile holds the defaults).
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("owner_key", String(100), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# --- revision 0004 ---------------------------------------------------------------------------
+
+# Per conversation: when the owner was last told about their cases, and what they were told
+# (ticket id -> status and question as JSON), so "anything new?" reports changes only.
+case_checks = Table(
+    "case_checks",
+    metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("checked_at", DateTime, nullable=False),
+    Column("snapshot", Text, nullable=False),
+)

@@ -16,6 +16,17 @@ TASK_SLOTS = (
     "reading_meter",
     "reading_value",
     "reading_unit",
+    "case_ticket",
+    "case_note_text",
+    "case_question",
+    "cancel_confirmed",
+    "appointment_provider",
+    "appointment_service",
+    "appointment_offered",
+    "appointment_slot",
+    "appointment_target",
+    "appointment_choices",
+    "appointment_cancel_confirmed",
 )
 
 

@@ -26,7 +26,10 @@ SCRIPT: list[str | tuple[str, int]] = [
     ("advance", 20 * 60),
     "any news on my nimbus ticket",
     "the fridge is leaking",
+    "the dishwasher is making a horrible noise",
     "HomeCare",
+    "my water meter says 1250.7",
+    "set my spending limit to 50 euros",
     "thanks!",
 ]
 WIDTH = 100
@@ -38,31 +41,40 @@ def _print_turn(who: str, text: str) -> None:
     print(label + body)
 
 
-def _show_desk(stack: Stack) -> int:
-    """Print the tickets now at the desk, from the desk itself; return how many exist."""
-    keys = demo_keys()
-    total = 0
+def _desk_get(stack: Stack, path: str, env_name: str) -> dict:
+    key = os.environ.get(env_name) or demo_keys().get(env_name, "")
+    _, body = http_json(
+        "GET", f"{stack.config.desk_url}{path}", headers={"Authorization": f"Bearer {key}"}
+    )
+    return body if isinstance(body, dict) else {}
+
+
+def _show_desk(stack: Stack) -> tuple[int, int]:
+    """Print the tickets and readings now at the desk, read back through its API."""
+    tickets = 0
     print("\nAt the service desk now (read back through its API):")
     for env_name, provider in (
         ("STANDIN_NIMBUS_TELECOM_API_KEY", "nimbus-telecom"),
         ("STANDIN_HOMECARE_APPLIANCES_API_KEY", "homecare-appliances"),
     ):
-        key = os.environ.get(env_name) or keys.get(env_name, "")
-        status, body = http_json(
-            "GET", f"{stack.config.desk_url}/v1/tickets", headers={"Authorization": f"Bearer {key}"}
-        )
-        tickets = body.get("tickets", []) if isinstance(body, dict) else (body or [])
-        for t in tickets:
-            total += 1
+        for t in _desk_get(stack, "/v1/tickets", env_name).get("tickets", []):
+            tickets += 1
             who = t.get("on_behalf_of", {}).get("name", "?")
             client = t.get("client", {})
             print(
                 f"  {t['id']}  {provider:<20} status={t['status']:<12} category={t['category']:<9}"
-                f" severity={t['severity']}\n"
+                f" severity={t['severity']} device={t.get('device_id') or '-'}\n"
                 f"      summary: {t['summary']}\n"
                 f"      on behalf of: {who}; sent by: {client.get('software', client.get('kind'))}"
             )
-    return total
+    path = "/v1/meter-readings?meter_id=WM-3341"
+    readings = _desk_get(stack, path, "STANDIN_AQUAFLOW_WATER_API_KEY").get("readings", [])
+    for r in readings:
+        print(
+            f"  {r['id']}  aquaflow-water       meter={r['meter_id']}"
+            f" value={r['value']} {r['unit']} (previous {r['previous_value']})"
+        )
+    return tickets, len(readings)
 
 
 def main() -> int:
@@ -88,15 +100,19 @@ def main() -> int:
             _print_turn("Owner", step)
             for reply in say(config.rasa_url, SENDER, step):
                 _print_turn("Stand-in", reply)
-        tickets = _show_desk(stack)
+        tickets, readings = _show_desk(stack)
     except (StackError, ProcessFailed, RuntimeError, OSError) as err:
         print(f"\ndemo failed: {err}", file=sys.stderr)
         return 1
     finally:
         stack.stop()
         print("\nStopped every process the demo started.")
-    if tickets < 2:
-        print(f"demo failed: expected 2 tickets at the desk, found {tickets}", file=sys.stderr)
+    if (tickets, readings) != (3, 1):
+        print(
+            f"demo failed: expected 3 tickets and 1 reading at the desk,"
+            f" found {tickets} and {readings}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -136,3 +136,13 @@ def test_try_again_resends_the_kept_reading_once(standin_env, domain):
     assert slot_events(events)["pending_request"] is None
     run_action(ActionRetryPendingRequest(), retry, domain)  # a second resend of the same
     assert len(readings(standin_env)) == 1
+
+
+def test_a_form_reopened_by_a_refusal_waits_for_a_new_answer(standin_env, domain):
+    tracker = make_tracker(domain, "the gas meter shows 9000", slots={"reading_meter": "G-77121"})
+    tracker.events.append({"event": "action", "name": "action_submit_meter_reading"})
+    from actions.pending_requests import answering_now
+
+    assert not answering_now(tracker)
+    tracker.events.append({"event": "user", "text": "9130.5"})
+    assert answering_now(tracker)

@@ -77,12 +77,19 @@ class TestValidateReportForm:
         assert slots.get("requested_slot") is None
 
     def test_only_the_missing_company_is_asked_for(self, standin_env, domain):
-        text = "the fridge is leaking"
+        text = "the dishwasher is broken"  # no dishwasher in the profile
         _, events = validate(domain, text, {"problem_description": text})
         slots = slot_events(events)
         assert slots["problem_description"] == text
         assert slots.get("problem_provider") is None
         assert "problem_category" not in slots
+
+    def test_the_device_says_which_company(self, standin_env, domain):
+        text = "the fridge is leaking"
+        _, events = validate(domain, text, {"problem_description": text})
+        slots = slot_events(events)
+        assert slots["problem_provider"] == "homecare-appliances"
+        assert slots["problem_category"] == "repair"
 
     def test_request_without_a_problem_asks_what_is_wrong(self, standin_env, domain):
         text = "I want to report a problem to Nimbus"

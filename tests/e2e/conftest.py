@@ -28,11 +28,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
+def _forget_everything(stack: Stack) -> None:
+    """Empty Stand-in's own memory, as the desk's reset empties the company's.
+
+    Without this, cases of tickets the reset desk no longer knows would linger from one test
+    to the next; a real deployment never sees its company forget tickets.
+    """
+    from sqlalchemy import create_engine
+
+    from actions.store_schema import metadata
+
+    engine = create_engine(f"sqlite:///{stack.config.var_dir / 'standin.sqlite3'}")
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
 @pytest.fixture
 def stack_desk(stack: Stack) -> DeskProcess:
-    """A client for the stack's own desk, reset to its seeded state."""
+    """A client for the stack's own desk, reset to its seeded state, and Stand-in's memory
+    emptied to match."""
     desk = DeskProcess.__new__(DeskProcess)
     desk.url = stack.config.desk_url
     desk.reset()
     desk.post("/_sim/faults", {})
+    _forget_everything(stack)
     return desk
