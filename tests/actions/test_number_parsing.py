@@ -23,3 +23,18 @@ def test_units():
     assert normalise_unit("m³") == normalise_unit("cubic metres") == normalise_unit("M3") == "m3"
     assert normalise_unit("KWH") == "kWh"
     assert normalise_unit(None) is None
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("set my limit to fifty", 50.0),
+        ("my water meter says twelve hundred fifty point seven", 1250.7),
+        ("one thousand two hundred and fifty", 1250.0),
+        ("forty eight thousand three hundred kWh", 48300.0),
+        ("ninety-nine euros", 99.0),
+        ("a bit more", None),
+    ],
+)
+def test_numbers_written_as_words(text, value):
+    assert find_number(text) == value
