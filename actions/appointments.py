@@ -27,7 +27,7 @@ from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account
 from actions.pending_requests import answering_now, turn_marker
-from actions.provider_directory import normalise
+from actions.provider_directory import display_name, normalise
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
     Appointment,
@@ -319,7 +319,8 @@ class ValidateAppointmentForm(FormValidationAction):
             return {}
         if svc.profile.account_for(provider) is None or not SERVICES.get(provider):
             dispatcher.utter_message(
-                response="utter_no_appointments_at_provider", provider_name=provider
+                response="utter_no_appointments_at_provider",
+                provider_name=await display_name(svc, provider),
             )
             return {"appointment_provider": None}
         return {"appointment_provider": provider}
@@ -501,15 +502,18 @@ class ActionAskAppointmentSlot(Action):
             except (DeskError, ConfigError) as err:
                 logger.warning("cannot list slots: %s", err)
                 dispatcher.utter_message(
-                    response="utter_appointment_slots_unavailable", provider_name=provider
+                    response="utter_appointment_slots_unavailable",
+                    provider_name=await display_name(svc, provider),
                 )
                 return [ActiveLoop(None), *_reset()]
             if not offered:
-                dispatcher.utter_message(response="utter_no_free_slots", provider_name=provider)
+                dispatcher.utter_message(
+                    response="utter_no_free_slots", provider_name=await display_name(svc, provider)
+                )
                 return [ActiveLoop(None), *_reset()]
         dispatcher.utter_message(
             response="utter_ask_appointment_slot",
-            provider_name=provider,
+            provider_name=await display_name(svc, provider),
             slots=slot_lines(offered, _tz(svc)),
         )
         return [SlotSet("appointment_offered", offered)]
@@ -684,7 +688,9 @@ async def send_appointment(
         key = svc.profile.api_key(account)
     except ConfigError as err:
         logger.error("cannot send the appointment request: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=provider)
+        dispatcher.utter_message(
+            response="utter_action_failed", provider_name=await display_name(svc, provider)
+        )
         return [SlotSet("pending_request", None)]
     tz = _tz(svc)
     try:
@@ -714,11 +720,15 @@ async def send_appointment(
                 conversation_id=conversation_id,
             )
     except DeskTimeout:
-        dispatcher.utter_message(response=OUTCOME_UNKNOWN_RESPONSES[op], provider_name=provider)
+        dispatcher.utter_message(
+            response=OUTCOME_UNKNOWN_RESPONSES[op], provider_name=await display_name(svc, provider)
+        )
         return [SlotSet("pending_request", pending)]
     except DeskUnavailable as err:
         dispatcher.utter_message(
-            response=NOT_SENT_RESPONSES[op], provider_name=provider, reason=err.reason
+            response=NOT_SENT_RESPONSES[op],
+            provider_name=await display_name(svc, provider),
+            reason=err.reason,
         )
         return [SlotSet("pending_request", pending)]
     except DeskRejected as err:
@@ -726,7 +736,7 @@ async def send_appointment(
     await asyncio.to_thread(svc.memory.upsert_appointment, appt.dict())
     details = {
         "appointment_id": appt.id,
-        "provider_name": appt.provider,
+        "provider_name": await display_name(svc, appt.provider),
         "when": when(appt.start, appt.end, tz),
         "location": _place(_appointment_entry(appt)),
     }
@@ -756,29 +766,38 @@ async def _rejected(
     slot_problem = err.code == "slot_taken" or (err.status == 422 and "slot_id" in err.fields)
     if op == "cancel" or not slot_problem:
         dispatcher.utter_message(
-            response="utter_appointment_refused", provider_name=provider, message=err.message
+            response="utter_appointment_refused",
+            provider_name=await display_name(svc, provider),
+            message=err.message,
         )
         return [SlotSet("pending_request", None)]
     if err.code == "slot_taken":
-        dispatcher.utter_message(response="utter_appointment_slot_taken", provider_name=provider)
+        dispatcher.utter_message(
+            response="utter_appointment_slot_taken", provider_name=await display_name(svc, provider)
+        )
     else:
         dispatcher.utter_message(
-            response="utter_appointment_slot_refused", provider_name=provider, message=err.message
+            response="utter_appointment_slot_refused",
+            provider_name=await display_name(svc, provider),
+            message=err.message,
         )
     try:
         fresh = await fetch_slots(svc, provider, pending.get("service"), conversation_id)
     except (DeskError, ConfigError) as fetch_err:
         logger.warning("cannot list fresh slots: %s", fetch_err)
         dispatcher.utter_message(
-            response="utter_appointment_slots_unavailable", provider_name=provider
+            response="utter_appointment_slots_unavailable",
+            provider_name=await display_name(svc, provider),
         )
         return [SlotSet("pending_request", None)]
     if not fresh:
-        dispatcher.utter_message(response="utter_no_free_slots", provider_name=provider)
+        dispatcher.utter_message(
+            response="utter_no_free_slots", provider_name=await display_name(svc, provider)
+        )
         return [SlotSet("pending_request", None)]
     dispatcher.utter_message(
         response="utter_ask_appointment_slot",
-        provider_name=provider,
+        provider_name=await display_name(svc, provider),
         slots=slot_lines(fresh, _tz(svc)),
     )
     form = BOOK_FORM if op == "book" else RESCHEDULE_FORM

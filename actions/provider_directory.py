@@ -93,3 +93,14 @@ class ProviderDirectory:
 def _names(provider: Provider) -> list[str]:
     names = [provider.id, provider.id.replace("-", " "), provider.name, *provider.aliases]
     return [n for n in {normalise(n) for n in names} if n]
+
+
+async def display_name(svc: object, provider_id: str | None) -> str:
+    """The provider's name for the owner ("HomeCare Appliances"), or its id if unknown."""
+    if not provider_id:
+        return ""
+    try:
+        provider = await svc.directory.get(provider_id)  # type: ignore[attr-defined]
+    except DeskError:
+        provider = None
+    return provider.name if provider else provider_id
