@@ -32,6 +32,7 @@ from actions.store_schema import (
     audit_log,
     case_checks,
     cases,
+    consents,
     orders,
     webhook_events,
 )
@@ -421,6 +422,94 @@ class CaseMemory:
     def order(self, order_id: str) -> dict[str, Any] | None:
         return self._row(orders, orders.c.order_id, order_id)
 
+    def orders(self, provider: str | None = None) -> list[dict[str, Any]]:
+        """Stored parts orders, oldest first."""
+        query = select(orders).order_by(orders.c.created_at, orders.c.order_id)
+        if provider is not None:
+            query = query.where(orders.c.provider == provider)
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    # --- consents: the owner's decisions on money -----------------------------------------
+
+    def record_consent(
+        self,
+        conversation_id: str | None,
+        subject: str,
+        decision: str,
+        provider: str | None = None,
+        description: str | None = None,
+        amount: float | None = None,
+        currency: str | None = None,
+        owner_words: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        asked_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        used_by: str | None = None,
+    ) -> int:
+        """Record one decision (granted, refused, within_limit...); returns its id.
+
+        `used_by` records a decision used at once by that request (a spend within the limit)."""
+        now = _naive_utc(utc_now())
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                consents.insert().values(
+                    conversation_id=conversation_id,
+                    provider=provider,
+                    subject=subject,
+                    description=description,
+                    amount=amount,
+                    currency=currency,
+                    decision=decision,
+                    asked_at=_naive_utc(asked_at) or now,
+                    decided_at=now,
+                    data=None if data is None else json.dumps(dict(data), default=str),
+                    owner_words=owner_words,
+                    expires_at=_naive_utc(expires_at),
+                    used_at=now if used_by else None,
+                    used_by=used_by,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def usable_consents(
+        self, conversation_id: str | None, subject: str, request_key: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Granted, unexpired consents that are unused or used by this very request."""
+        query = (
+            select(consents)
+            .where(consents.c.conversation_id == conversation_id)
+            .where(consents.c.subject == subject)
+            .where(consents.c.decision == "granted")
+            .where(consents.c.expires_at > _naive_utc(now))
+            .where((consents.c.used_by.is_(None)) | (consents.c.used_by == request_key))
+            .order_by(consents.c.decided_at.desc(), consents.c.id.desc())
+        )
+        with self._engine.connect() as conn:
+            return [_consent(r) for r in conn.execute(query).mappings().all()]
+
+    def use_consent(self, consent_id: int, request_key: str) -> bool:
+        """Mark a consent used by `request_key`; False if another request used it first.
+
+        Atomic: one UPDATE guarded by "unused or already this request's"."""
+        stmt = (
+            consents.update()
+            .where(consents.c.id == consent_id)
+            .where((consents.c.used_by.is_(None)) | (consents.c.used_by == request_key))
+            .values(used_at=func.coalesce(consents.c.used_at, _naive_utc(utc_now())))
+            .values(used_by=request_key)
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def consents(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        """Recorded decisions, oldest first."""
+        query = select(consents).order_by(consents.c.id)
+        if conversation_id is not None:
+            query = query.where(consents.c.conversation_id == conversation_id)
+        with self._engine.connect() as conn:
+            return [_consent(r) for r in conn.execute(query).mappings().all()]
+
     def _upsert_newer(self, table: Any, key: Any, values: dict[str, Any]) -> bool:
         stmt = self._insert(table).values(**values)
         stmt = stmt.on_conflict_do_update(
@@ -435,6 +524,13 @@ class CaseMemory:
         with self._engine.connect() as conn:
             row = conn.execute(select(table).where(key == value)).mappings().first()
         return dict(row) if row else None
+
+
+def _consent(row: Mapping[str, Any]) -> dict[str, Any]:
+    times = ("asked_at", "decided_at", "expires_at", "used_at")
+    found = {k: (_aware(v) if k in times else v) for k, v in row.items()}
+    found["data"] = json.loads(row["data"]) if row["data"] else {}
+    return found
 
 
 def _case(row: Mapping[str, Any]) -> Case:

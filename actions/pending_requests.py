@@ -52,6 +52,7 @@ def _senders() -> dict[str, Sender]:
     from actions.appointments import send_appointment
     from actions.follow_up import send_cancel, send_note
     from actions.meter_readings import send_reading
+    from actions.parts import send_part_order
     from actions.service_requests import send_ticket
 
     return {
@@ -60,6 +61,7 @@ def _senders() -> dict[str, Sender]:
         "ticket_note": send_note,
         "ticket_cancel": send_cancel,
         "appointment": send_appointment,
+        "parts_order": send_part_order,
     }
 
 

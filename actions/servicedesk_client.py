@@ -191,6 +191,39 @@ class Appointment(_Model):
     updated_at: str
 
 
+class Part(_Model):
+    sku: str
+    name: str
+    price: float
+    currency: str
+    fits: list[str] = []
+
+
+class PartOrderCreate(_Model):
+    sku: str = Field(..., min_length=1)
+    quantity: int = Field(1, ge=1, le=10)
+    deliver_to_service_centre: str | None = None
+    appointment_id: str | None = None
+
+
+class PartOrder(_Model):
+    id: str
+    provider: str
+    account_id: str | None = None
+    sku: str
+    name: str = ""
+    quantity: int
+    unit_price: float
+    total: float
+    currency: str
+    deliver_to_service_centre: str | None = None
+    appointment_id: str | None = None
+    status: str
+    created_at: str | None = None
+    updated_at: str
+    shipped_at: str | None = None
+
+
 class WebhookSubscription(_Model):
     id: str
     url: str
@@ -469,6 +502,48 @@ class ServiceDeskClient:
             conversation_id=conversation_id,
         )
         return self._parse(Appointment, body)
+
+    async def list_parts(
+        self,
+        api_key: str,
+        provider: str,
+        model: str | None = None,
+        conversation_id: str | None = None,
+    ) -> list[Part]:
+        params = {k: v for k, v in (("provider", provider), ("model", model)) if v}
+        body = await self._request(
+            "GET", "/v1/parts", api_key, provider, params=params, conversation_id=conversation_id
+        )
+        items = body.get("parts", []) if isinstance(body, dict) else body
+        return [self._parse(Part, item) for item in items]
+
+    async def order_part(
+        self,
+        api_key: str,
+        provider: str,
+        order: PartOrderCreate,
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> PartOrder:
+        body = await self._request(
+            "POST",
+            "/v1/parts/orders",
+            api_key,
+            provider,
+            json=order.dict(exclude_none=True),
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(PartOrder, body)
+
+    async def list_part_orders(
+        self, api_key: str, provider: str, conversation_id: str | None = None
+    ) -> list[PartOrder]:
+        body = await self._request(
+            "GET", "/v1/parts/orders", api_key, provider, conversation_id=conversation_id
+        )
+        items = body.get("orders", []) if isinstance(body, dict) else body
+        return [self._parse(PartOrder, item) for item in items]
 
     async def list_webhooks(self, api_key: str, provider: str) -> list[WebhookSubscription]:
         body = await self._request("GET", "/v1/webhooks", api_key, provider)

@@ -34,6 +34,8 @@ class Settings:
     # and the public base URL the desk posts to (`<base>/<provider id>`).
     webhook_secret: str | None = field(repr=False)
     webhook_url: str
+    # How long the owner's yes to a payment stays usable (STANDIN_CONSENT_TTL_S).
+    consent_ttl_s: float = 900.0
 
 
 def _float(name: str, default: str, minimum: float, maximum: float) -> float:
@@ -110,6 +112,7 @@ def load_settings() -> Settings:
         db_url=_db_url(),
         webhook_secret=_webhook_secret(),
         webhook_url=_webhook_url(),
+        consent_ttl_s=_float("STANDIN_CONSENT_TTL_S", "900", 1, 86400),
     )
 
 

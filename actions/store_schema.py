@@ -158,6 +158,11 @@ consents = Table(
     Column("asked_at", DateTime, nullable=False),
     Column("decided_at", DateTime, nullable=True),
     Column("data", Text, nullable=True),
+    # revision 0005: a granted consent is used once, by one request (its idempotency key).
+    Column("owner_words", Text, nullable=True),
+    Column("expires_at", DateTime, nullable=True),
+    Column("used_at", DateTime, nullable=True),
+    Column("used_by", String(100), nullable=True),
 )
 
 # The owner's preference changes made in conversation (the profile holds the defaults).

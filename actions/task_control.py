@@ -27,6 +27,11 @@ TASK_SLOTS = (
     "appointment_target",
     "appointment_choices",
     "appointment_cancel_confirmed",
+    "part_device",
+    "part_sku",
+    "part_centre",
+    "part_quote",
+    "part_order_confirmed",
 )
 
 
