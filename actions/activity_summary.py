@@ -119,147 +119,57 @@ def _reason(entry: AuditEntry) -> str:
     return entry.error_code or (str(entry.status) if entry.status else entry.outcome)
 
 
+# The line for each kind of request and how it ended; every text is a response.
+ACTIVITY_RESPONSES = {
+    ("ticket", "done"): "utter_activity_ticket_done",
+    ("ticket", "refused"): "utter_activity_ticket_refused",
+    ("ticket", "pending"): "utter_activity_ticket_pending",
+    ("note", "done"): "utter_activity_note_done",
+    ("note", "refused"): "utter_activity_note_refused",
+    ("note", "pending"): "utter_activity_note_pending",
+    ("cancel", "done"): "utter_activity_cancel_done",
+    ("cancel", "refused"): "utter_activity_cancel_refused",
+    ("cancel", "pending"): "utter_activity_cancel_pending",
+    ("reading", "done"): "utter_activity_reading_done",
+    ("reading", "refused"): "utter_activity_reading_refused",
+    ("reading", "pending"): "utter_activity_reading_pending",
+    ("other", "done"): "utter_activity_other_done",
+    ("other", "refused"): "utter_activity_other_refused",
+    ("other", "pending"): "utter_activity_other_pending",
+}
+
+
+def _kind_and_details(
+    entry: AuditEntry, last: AuditEntry, created: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """What kind of request `entry` was, and the parameters its line needs."""
+    body = entry.request_body if isinstance(entry.request_body, dict) else {}
+    note, cancel = NOTE_PATH.match(entry.path), CANCEL_PATH.match(entry.path)
+    if entry.method == "POST" and entry.path == "/v1/tickets":
+        ticket_id = last.resource_id or created.get(entry.idempotency_key or "", "")
+        return "ticket", {"ticket_id": ticket_id, "summary": str(body.get("summary", ""))}
+    if entry.method == "POST" and note:
+        return "note", {"ticket_id": note.group(1), "note_text": str(body.get("text", ""))}
+    if entry.method == "POST" and cancel:
+        return "cancel", {"ticket_id": cancel.group(1)}
+    if entry.method == "POST" and entry.path == "/v1/meter-readings":
+        value = f"{body.get('value', '')} {body.get('unit', '')}".strip()
+        return "reading", {"meter": str(body.get("meter_id", "")), "value": value}
+    return "other", {"request": f"{entry.method} {entry.path}"}
+
+
 async def say_action(
     svc: Services, dispatcher: CollectingDispatcher, action: Action_, created: dict[str, str]
 ) -> None:
-    """One line per action, by what was asked and how it ended (every text is a response)."""
-    entry, last = action.first, action.last
-    body = entry.request_body if isinstance(entry.request_body, dict) else {}
-    at = local_time(entry.at, svc)
-    name = await provider_name(svc, entry.provider)
-    reason = _reason(last)
-    result = action.result
-    note, cancel = NOTE_PATH.match(entry.path), CANCEL_PATH.match(entry.path)
-    if entry.method == "POST" and entry.path == "/v1/tickets":
-        summary = str(body.get("summary", ""))
-        ticket_id = last.resource_id or created.get(entry.idempotency_key or "", "")
-        if result == "done":
-            dispatcher.utter_message(
-                response="utter_activity_ticket_done",
-                at=at,
-                provider_name=name,
-                ticket_id=ticket_id,
-                summary=summary,
-            )
-        elif result == "refused":
-            dispatcher.utter_message(
-                response="utter_activity_ticket_refused",
-                at=at,
-                provider_name=name,
-                summary=summary,
-                reason=reason,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_activity_ticket_pending",
-                at=at,
-                provider_name=name,
-                summary=summary,
-                reason=reason,
-            )
-    elif entry.method == "POST" and note:
-        text = str(body.get("text", ""))
-        if result == "done":
-            dispatcher.utter_message(
-                response="utter_activity_note_done",
-                at=at,
-                provider_name=name,
-                ticket_id=note.group(1),
-                note_text=text,
-            )
-        elif result == "refused":
-            dispatcher.utter_message(
-                response="utter_activity_note_refused",
-                at=at,
-                provider_name=name,
-                ticket_id=note.group(1),
-                note_text=text,
-                reason=reason,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_activity_note_pending",
-                at=at,
-                provider_name=name,
-                ticket_id=note.group(1),
-                note_text=text,
-                reason=reason,
-            )
-    elif entry.method == "POST" and cancel:
-        if result == "done":
-            dispatcher.utter_message(
-                response="utter_activity_cancel_done",
-                at=at,
-                provider_name=name,
-                ticket_id=cancel.group(1),
-            )
-        elif result == "refused":
-            dispatcher.utter_message(
-                response="utter_activity_cancel_refused",
-                at=at,
-                provider_name=name,
-                ticket_id=cancel.group(1),
-                reason=reason,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_activity_cancel_pending",
-                at=at,
-                provider_name=name,
-                ticket_id=cancel.group(1),
-                reason=reason,
-            )
-    elif entry.method == "POST" and entry.path == "/v1/meter-readings":
-        meter = str(body.get("meter_id", ""))
-        value = f"{body.get('value', '')} {body.get('unit', '')}"
-        if result == "done":
-            dispatcher.utter_message(
-                response="utter_activity_reading_done",
-                at=at,
-                provider_name=name,
-                meter=meter,
-                value=value.strip(),
-            )
-        elif result == "refused":
-            dispatcher.utter_message(
-                response="utter_activity_reading_refused",
-                at=at,
-                provider_name=name,
-                meter=meter,
-                value=value.strip(),
-                reason=reason,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_activity_reading_pending",
-                at=at,
-                provider_name=name,
-                meter=meter,
-                value=value.strip(),
-                reason=reason,
-            )
-    else:
-        request = f"{entry.method} {entry.path}"
-        if result == "done":
-            dispatcher.utter_message(
-                response="utter_activity_other_done", at=at, provider_name=name, request=request
-            )
-        elif result == "refused":
-            dispatcher.utter_message(
-                response="utter_activity_other_refused",
-                at=at,
-                provider_name=name,
-                request=request,
-                reason=reason,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_activity_other_pending",
-                at=at,
-                provider_name=name,
-                request=request,
-                reason=reason,
-            )
+    """One line per action, by what was asked and how it ended."""
+    kind, details = _kind_and_details(action.first, action.last, created)
+    dispatcher.utter_message(
+        response=ACTIVITY_RESPONSES[kind, action.result],
+        at=local_time(action.first.at, svc),
+        provider_name=await provider_name(svc, action.first.provider),
+        reason=_reason(action.last),
+        **details,
+    )
 
 
 class ActionActivitySummary(Action):

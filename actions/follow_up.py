@@ -26,6 +26,7 @@ from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account
 from actions.pending_requests import turn_marker
+from actions.provider_directory import display_name
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
     DeskError,
@@ -73,11 +74,7 @@ def account_of(svc: Services, case: Case) -> Account | None:
 
 
 async def provider_name(svc: Services, provider_id: str) -> str:
-    try:
-        provider = await svc.directory.get(provider_id)
-    except DeskError:
-        provider = None
-    return provider.name if provider else provider_id
+    return await display_name(svc, provider_id)
 
 
 def local_time(moment: datetime | None, svc: Services) -> str:
