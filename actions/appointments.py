@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account
-from actions.pending_requests import answering_now, turn_marker
+from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.provider_directory import display_name, normalise
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
@@ -681,17 +681,10 @@ async def send_appointment(
     """Send a prepared booking, move or cancellation; tell the owner exactly what happened."""
     op = pending["op"]
     provider = pending["provider"]
-    account = svc.profile.account_for(provider)
-    try:
-        if account is None:
-            raise ConfigError(f"no account for {provider}")
-        key = svc.profile.api_key(account)
-    except ConfigError as err:
-        logger.error("cannot send the appointment request: %s", err)
-        dispatcher.utter_message(
-            response="utter_action_failed", provider_name=await display_name(svc, provider)
-        )
+    creds = await sending_credentials(svc, provider, dispatcher, "appointment request")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
     tz = _tz(svc)
     try:
         if op == "book":

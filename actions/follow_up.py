@@ -25,7 +25,7 @@ from actions.case_memory import Case
 from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account
-from actions.pending_requests import turn_marker
+from actions.pending_requests import sending_credentials, turn_marker
 from actions.provider_directory import display_name
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
@@ -349,13 +349,6 @@ class ActionAskCancelConfirmed(Action):
 # --- sending a note -------------------------------------------------------------------------
 
 
-def _key_for(svc: Services, provider_id: str) -> tuple[Account, str]:
-    account = svc.profile.account_for(provider_id)
-    if account is None:
-        raise ConfigError(f"no account for {provider_id}")
-    return account, svc.profile.api_key(account)
-
-
 async def send_note(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,
@@ -365,12 +358,10 @@ async def send_note(
     """Send a prepared note, read the ticket back, and tell the owner exactly what happened."""
     ticket_id, text = pending["ticket_id"], pending["body"]["text"]
     name = await provider_name(svc, pending["provider"])
-    try:
-        account, key = _key_for(svc, pending["provider"])
-    except ConfigError as err:
-        logger.error("cannot send the note: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=name)
+    creds = await sending_credentials(svc, pending["provider"], dispatcher, "note")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
     try:
         added = await svc.desk.add_ticket_note(
             key,
@@ -497,12 +488,10 @@ async def send_cancel(
     """Send a confirmed cancellation and tell the owner exactly what happened."""
     ticket_id = pending["ticket_id"]
     name = await provider_name(svc, pending["provider"])
-    try:
-        account, key = _key_for(svc, pending["provider"])
-    except ConfigError as err:
-        logger.error("cannot send the cancellation: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=name)
+    creds = await sending_credentials(svc, pending["provider"], dispatcher, "cancellation")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
     try:
         ticket = await svc.desk.cancel_ticket(
             key,

@@ -21,7 +21,7 @@ from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.number_parsing import find_number, normalise_unit
 from actions.owner_profile import Account, Meter
-from actions.pending_requests import answering_now, turn_marker
+from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.provider_directory import normalise
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
@@ -197,17 +197,12 @@ async def send_reading(
     conversation_id: str | None = None,
 ) -> list[EventType]:
     """Send a prepared reading and tell the owner exactly what happened."""
-    account = svc.profile.account_for(pending["provider"])
     body = pending["body"]
     meter = f"meter {body['meter_id']}"
-    try:
-        if account is None:
-            raise ConfigError(f"no account for {pending['provider']}")
-        key = svc.profile.api_key(account)
-    except ConfigError as err:
-        logger.error("cannot send the reading: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=pending["provider"])
+    creds = await sending_credentials(svc, pending["provider"], dispatcher, "reading")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
     try:
         reading = await svc.desk.submit_meter_reading(
             key,

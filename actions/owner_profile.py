@@ -87,6 +87,13 @@ class OwnerProfile(BaseModel):
     def account_for(self, provider_id: str) -> Account | None:
         return next((a for a in self.accounts if a.provider == provider_id), None)
 
+    def credentials(self, provider_id: str) -> tuple[Account, str]:
+        """The account at `provider_id` and its key. Raises ConfigError when either is missing."""
+        account = self.account_for(provider_id)
+        if account is None:
+            raise ConfigError(f"no account for {provider_id}")
+        return account, self.api_key(account)
+
     def api_key(self, account: Account) -> str:
         """The key for `account`, from the environment. Raises ConfigError when it is unset."""
         key = os.environ.get(account.api_key_env, "").strip()

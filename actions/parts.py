@@ -24,7 +24,7 @@ from actions.consents import PARTS_ORDER, Spend, authorise, needs_consent, recor
 from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.owner_profile import Account, Device
-from actions.pending_requests import answering_now, turn_marker
+from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.preferences import current_preferences
 from actions.provider_directory import normalise
 from actions.runtime import Services, services
@@ -533,15 +533,10 @@ async def send_part_order(
     """
     provider = pending["provider"]
     body = pending["body"]
-    account = svc.profile.account_for(provider)
-    try:
-        if account is None:
-            raise ConfigError(f"no account for {provider}")
-        key = svc.profile.api_key(account)
-    except ConfigError as err:
-        logger.error("cannot send the parts order: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=provider)
+    creds = await sending_credentials(svc, provider, dispatcher, "parts order")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
     where = destination(body.get("deliver_to_service_centre"))
     try:
         catalogue = await svc.desk.list_parts(key, provider, conversation_id=conversation_id)

@@ -14,11 +14,32 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.errors import ConfigError
+from actions.owner_profile import Account
+from actions.provider_directory import display_name
 from actions.runtime import Services, services
 
 logger = logging.getLogger(__name__)
 
 Sender = Callable[[dict[str, Any], CollectingDispatcher, Services, str], Awaitable[list[EventType]]]
+
+
+async def sending_credentials(
+    svc: Services, provider_id: str, dispatcher: CollectingDispatcher, what: str
+) -> tuple[Account, str] | None:
+    """The account and key to send `what` with; None after telling the owner nothing was sent.
+
+    A missing account or key is a configuration fault: the request is dropped, not kept, since
+    resending it could not succeed either.
+    """
+    try:
+        return svc.profile.credentials(provider_id)
+    except ConfigError as err:
+        logger.error("cannot send the %s: %s", what, err)
+        dispatcher.utter_message(
+            response="utter_action_failed", provider_name=await display_name(svc, provider_id)
+        )
+        return None
 
 
 def answering_now(tracker: Tracker) -> bool:

@@ -25,7 +25,7 @@ from actions.follow_up import local_time as _case_time
 from actions.follow_up import owner_cases, save_check, status_words
 from actions.idempotency import request_key
 from actions.owner_profile import Account
-from actions.pending_requests import turn_marker
+from actions.pending_requests import sending_credentials, turn_marker
 from actions.problem_inference import (
     describes_a_problem,
     device_provider,
@@ -284,15 +284,10 @@ async def send_ticket(
     except DeskError:
         provider = None  # only names are missing; the request itself can still go out
     provider_name = provider.name if provider else provider_id
-    account = svc.profile.account_for(provider_id)
-    try:
-        if account is None:
-            raise ConfigError(f"no account for {provider_id}")
-        key = svc.profile.api_key(account)
-    except ConfigError as err:
-        logger.error("cannot send the ticket: %s", err)
-        dispatcher.utter_message(response="utter_action_failed", provider_name=provider_name)
+    creds = await sending_credentials(svc, provider_id, dispatcher, "ticket")
+    if creds is None:
         return [SlotSet("pending_request", None)]
+    account, key = creds
 
     try:
         ticket = await svc.desk.create_ticket(
