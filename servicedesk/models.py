@@ -558,5 +558,22 @@ class SimRateLimit(Request):
     rate: confloat(ge=0)  # type: ignore[valid-type]
 
 
+MAX_MISHEARD_DIGITS = 10
+
+
+class SimIvr(Request):
+    provider: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+    misheard_digits: conint(strict=True, ge=0, le=MAX_MISHEARD_DIGITS) = Field(  # type: ignore[valid-type]
+        ...,
+        description="How many of the next digits pressed on any call to the provider the phone"
+        " menu does not recognise (each replays the menu like a wrong digit).",
+    )
+
+
+class SimIvrSettings(Response):
+    provider: str
+    misheard_digits: int = Field(..., description="Misheard digits still to come")
+
+
 class Generic(Response):
     """Free-form JSON (simulation/test helpers)."""

@@ -191,14 +191,19 @@ def _agent_timeout(store: Store, ref: str, payload: Any, at: float) -> None:
     _save_call(store, call)
 
 
-def _callback_due(store: Store, ref: str, payload: Any, at: float) -> None:
-    call = store.get("calls", ref)
-    if call is None or call["state"] != "callback_scheduled":
-        return
+def call_callback_due(store: Store, call: dict[str, Any], at: float) -> None:
+    """A scheduled callback falls due: the provider calls back and an agent is on the line."""
     call["callback"]["status"] = "due"
     call["callback"]["called_at"] = to_iso(at)
     emit(store, call["account_id"], "call.callback_due", call, at)
     call_connect_agent(store, call, at, f"callback to {call['callback']['phone_number']}")
+
+
+def _callback_due(store: Store, ref: str, payload: Any, at: float) -> None:
+    call = store.get("calls", ref)
+    if call is None or call["state"] != "callback_scheduled":
+        return
+    call_callback_due(store, call, at)
     _save_call(store, call)
 
 

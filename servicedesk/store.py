@@ -60,6 +60,10 @@ SCHEMA = [
         account_id TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
         status INTEGER NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
         PRIMARY KEY (account_id, key))""",
+    # Simulation settings that must survive a restart (cleared by a reset): per provider, how
+    # many of the next digits pressed the phone menu will not recognise.
+    """CREATE TABLE IF NOT EXISTS sim_ivr (
+        provider TEXT PRIMARY KEY, misheard_digits INTEGER NOT NULL)""",
 ]
 
 # Tables emptied by a reset (meta keeps the clock's start, which reset re-applies).
@@ -72,6 +76,7 @@ RESET_TABLES = (
     "deliveries",
     "delivery_attempts",
     "idempotency",
+    "sim_ivr",
 )
 
 
@@ -210,6 +215,28 @@ class Store:
     def jobs(self) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT due_at, kind, ref FROM jobs ORDER BY due_at, id")
         return [dict(r) for r in rows]
+
+    # -- simulation settings ------------------------------------------------------------------
+    def misheard_digits(self, provider: str) -> int:
+        row = self.conn.execute(
+            "SELECT misheard_digits FROM sim_ivr WHERE provider = ?", (provider,)
+        ).fetchone()
+        return 0 if row is None else int(row["misheard_digits"])
+
+    def set_misheard_digits(self, provider: str, count: int) -> None:
+        """Set the provider's misheard-digit counter; 0 removes it."""
+        if count <= 0:
+            self.conn.execute("DELETE FROM sim_ivr WHERE provider = ?", (provider,))
+            return
+        self.conn.execute(
+            "INSERT INTO sim_ivr (provider, misheard_digits) VALUES (?, ?)"
+            " ON CONFLICT(provider) DO UPDATE SET misheard_digits = excluded.misheard_digits",
+            (provider, count),
+        )
+
+    def sim_ivr(self) -> dict[str, dict[str, int]]:
+        rows = self.conn.execute("SELECT provider, misheard_digits FROM sim_ivr ORDER BY provider")
+        return {r["provider"]: {"misheard_digits": int(r["misheard_digits"])} for r in rows}
 
     # -- reset --------------------------------------------------------------------------------
     def wipe(self) -> None:

@@ -47,7 +47,7 @@ def delivery_log(store: Store, limit: int = 1000) -> list[dict[str, Any]]:
     """Deliveries with their attempts, newest last (for /_sim/deliveries)."""
     rows = store.conn.execute(
         "SELECT d.id, d.event_id, d.webhook_id, d.status, d.attempts, d.next_attempt_at,"
-        " d.last_status_code, d.last_error, e.type AS event_type, w.ref AS url"
+        " d.last_status_code, d.last_error, d.created_real, e.type AS event_type, w.ref AS url"
         " FROM deliveries d JOIN events e ON e.id = d.event_id"
         " LEFT JOIN webhooks w ON w.id = d.webhook_id ORDER BY d.created_real, d.rowid"
         " LIMIT ?",

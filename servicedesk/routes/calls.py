@@ -101,16 +101,24 @@ def press_digits(ctx: Ctx, body: Dtmf, call_id: str) -> dict[str, Any]:
         raise invalid_state(f"The call is {call['state']}, not in the phone menu.", call["state"])
     at = ctx.now
     replayed = False
+    # Simulation control (/_sim/ivr): the menu may fail to recognise the next digits pressed.
+    misheard = store.misheard_digits(call["provider"])
     for index, digit in enumerate(body.digits):
         node = menu_at(call["provider"], call["path"])
         option = next((o for o in node["options"] if o["digit"] == digit), None)
+        heard = True
+        if misheard > 0:
+            misheard -= 1
+            store.set_misheard_digits(call["provider"], misheard)
+            option, heard = None, False
         if option is None:
             replayed = True
             call["wrong_attempts"] += 1
             if call["wrong_attempts"] >= MAX_WRONG_DIGITS:
                 call_end(store, call, "invalid_input", at)
             else:
-                call_transition(store, call, "ivr", at, f"pressed {digit}: not an option, replayed")
+                why = "not an option" if heard else "not recognised"
+                call_transition(store, call, "ivr", at, f"pressed {digit}: {why}, replayed")
                 call["menu"] = public_menu(node)
             break  # the replay interrupts: later digits are not heard
         call["path"].append(digit)

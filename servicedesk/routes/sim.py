@@ -8,8 +8,25 @@ from typing import Any
 from ..api import Ctx, route
 from ..clock import to_iso
 from ..errors import ApiError, invalid_state, not_found
-from ..models import Advance, Advanced, Faults, Generic, SimRateLimit, SimTicketStatus
-from ..simulation import call_end, provider_question, ticket_set_status
+from ..models import (
+    Advance,
+    Advanced,
+    Call,
+    Faults,
+    Generic,
+    SimIvr,
+    SimIvrSettings,
+    SimRateLimit,
+    SimTicketStatus,
+)
+from ..seed import PROVIDERS
+from ..simulation import (
+    call_callback_due,
+    call_connect_agent,
+    call_end,
+    provider_question,
+    ticket_set_status,
+)
 from ..slots import SlotError, parse_slot_id
 from ..webhooks import delivery_log
 
@@ -80,6 +97,7 @@ def state(ctx: Ctx) -> dict[str, Any]:
         "jobs": [{**j, "due_at": to_iso(j["due_at"])} for j in store.jobs()],
         "faults": ctx.desk.faults.describe(),
         "rate_limit": ctx.desk.limiter.rate,
+        "ivr": store.sim_ivr(),
     }
 
 
@@ -113,13 +131,45 @@ def take_slot(ctx: Ctx, slot_id: str) -> dict[str, Any]:
     return {"slot_id": slot_id, "taken": True}
 
 
-@route("POST", "/_sim/calls/{call_id}/end", response=Generic, **SIM)
+@route("POST", "/_sim/ivr", body=SimIvr, response=SimIvrSettings, errors=[404], **SIM)
+def set_ivr(ctx: Ctx, body: SimIvr) -> dict[str, Any]:
+    """The provider's phone menu will not recognise the next N digits pressed (until reset)."""
+    if body.provider not in PROVIDERS:
+        raise not_found("provider", body.provider)
+    ctx.desk.store.set_misheard_digits(body.provider, body.misheard_digits)
+    return {"provider": body.provider, "misheard_digits": body.misheard_digits}
+
+
+def _sim_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
+    call = ctx.desk.store.get("calls", call_id)
+    if call is None:
+        raise not_found("call", call_id)
+    return call
+
+
+@route("POST", "/_sim/calls/{call_id}/connect", response=Call, errors=[404, 409], **SIM)
+def connect_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
+    """An agent picks up a queued call (or calls back a scheduled callback) now."""
+    store = ctx.desk.store
+    call = _sim_call(ctx, call_id)
+    if call["state"] == "queued":
+        call_connect_agent(store, call, ctx.now, "agent picked up")
+    elif call["state"] == "callback_scheduled":
+        call_callback_due(store, call, ctx.now)
+    else:
+        raise invalid_state(
+            f"Only a queued call or a scheduled callback can be connected, not {call['state']}.",
+            call["state"],
+        )
+    store.update("calls", call)
+    return call
+
+
+@route("POST", "/_sim/calls/{call_id}/end", response=Call, errors=[404, 409], **SIM)
 def end_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
     """The provider ends a call (ended_reason provider_ended)."""
     store = ctx.desk.store
-    call = store.get("calls", call_id)
-    if call is None:
-        raise not_found("call", call_id)
+    call = _sim_call(ctx, call_id)
     if call["state"] == "ended":
         raise invalid_state("The call has already ended.", "ended")
     call_end(store, call, "provider_ended", ctx.now)
