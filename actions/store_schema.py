@@ -10,6 +10,7 @@ nobody has asked for yet.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -90,6 +91,19 @@ calls = Table(
     Column("data", Text, nullable=True),
     Column("created_at", DateTime, nullable=True),
     Column("updated_at", DateTime, nullable=False),
+    # revision 0006: what a hold needs to be followed across restarts.
+    Column("topic", String(100), nullable=True),
+    Column("output_channel", String(50), nullable=True),
+    # "<desk updated_at>|<history length>": snapshots older than this are never applied.
+    Column("desk_version", String(60), nullable=True),
+    Column("position", Integer, nullable=True),
+    Column("estimated_wait_s", Integer, nullable=True),
+    Column("outcome", String(40), nullable=True),
+    # The agent_connected handoff: waiting -> taken | declined | timed_out (claimed atomically).
+    Column("handoff", String(20), nullable=True),
+    Column("handoff_deadline", DateTime, nullable=True),
+    # What the owner was last told (position, wait, desk time) and which offers were made.
+    Column("notify_state", Text, nullable=True),
 )
 
 appointments = Table(
@@ -184,4 +198,43 @@ case_checks = Table(
     Column("conversation_id", String(255), primary_key=True),
     Column("checked_at", DateTime, nullable=False),
     Column("snapshot", Text, nullable=False),
+)
+
+# --- revision 0006: phone calls --------------------------------------------------------------
+
+# Every step of a call, in order: dialled, digits pressed, queued, position, agent, outcome.
+call_steps = Table(
+    "call_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(100), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),  # the desk's time where known
+    Column("recorded_at", DateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("data", Text, nullable=True),
+)
+
+# Messages for the owner that no turn of theirs asked for, delivered through Rasa's external
+# events. An outbox: written with the change that caused it, sent and retried by the notifier.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # One notice per cause: a duplicate webhook or a retried poll cannot notify twice.
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("output_channel", String(50), nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("subject", String(100), nullable=True, index=True),
+    Column("params", Text, nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    # pending -> sending -> sent -> delivered (the action ran); or superseded / failed.
+    Column("status", String(20), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    Column("delivered_at", DateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
 )

@@ -1,0 +1,198 @@
+"""The outbox of notices: messages for the owner that no turn of theirs asked for.
+
+A notice is written in the same transaction as the change that caused it, under a key naming
+that cause, so a duplicate webhook or a repeated poll finds the key taken and adds nothing.
+The notifier sends pending notices to Rasa and retries with backoff; the action that utters a
+notice marks it delivered first, so a notice re-sent after a crash is never said twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from actions.case_memory import _aware, _naive_utc, utc_now
+from actions.store_schema import notices
+
+FINAL = ("delivered", "superseded", "failed")
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    params: dict[str, Any]
+    subject: str | None = None  # the call (or case) it is about
+    urgent: bool = False  # urgent notices are sent in quiet hours too
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredNotice:
+    id: int
+    dedupe_key: str
+    conversation_id: str
+    output_channel: str
+    kind: str
+    subject: str | None
+    params: dict[str, Any]
+    urgent: bool
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+def _stored(row: Mapping[str, Any]) -> StoredNotice:
+    return StoredNotice(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        conversation_id=row["conversation_id"],
+        output_channel=row["output_channel"],
+        kind=row["kind"],
+        subject=row["subject"],
+        params=json.loads(row["params"]),
+        urgent=bool(row["urgent"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        created_at=_aware(row["created_at"]),  # type: ignore[arg-type]
+        sent_at=_aware(row["sent_at"]),
+        delivered_at=_aware(row["delivered_at"]),
+    )
+
+
+class NoticeOutbox:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(
+        self, conn: Connection, notice: Notice, conversation_id: str, output_channel: str
+    ) -> int | None:
+        """Queue `notice` inside the caller's transaction; None when its key was already used."""
+        key = notice.dedupe_key or f"{notice.subject}:{notice.kind}:{utc_now().isoformat()}"
+        if conn.execute(select(notices.c.id).where(notices.c.dedupe_key == key)).first():
+            return None
+        now = _naive_utc(utc_now())
+        if notice.subject is not None and notice.kind in SUPERSEDED_BY_NEWER:
+            # A queue position nobody has heard yet is worthless once a newer one exists.
+            conn.execute(
+                notices.update()
+                .where(notices.c.subject == notice.subject)
+                .where(notices.c.kind.in_(SUPERSEDED_BY_NEWER))
+                .where(notices.c.status == "pending")
+                .values(status="superseded")
+            )
+        result = conn.execute(
+            notices.insert().values(
+                dedupe_key=key,
+                conversation_id=conversation_id,
+                output_channel=output_channel,
+                kind=notice.kind,
+                subject=notice.subject,
+                params=json.dumps(notice.params, default=str),
+                urgent=notice.urgent,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def enqueue(self, notice: Notice, conversation_id: str, output_channel: str) -> int | None:
+        with self._engine.begin() as conn:
+            return self.add(conn, notice, conversation_id, output_channel)
+
+    def recover(self) -> int:
+        """After a restart: sends cut short are made again (the action drops a second one)."""
+        with self._engine.begin() as conn:
+            return conn.execute(
+                notices.update().where(notices.c.status == "sending").values(status="pending")
+            ).rowcount
+
+    def claim_due(self, limit: int = 50) -> list[StoredNotice]:
+        now = _naive_utc(utc_now())
+        with self._engine.begin() as conn:
+            rows = (
+                conn.execute(
+                    select(notices)
+                    .where(notices.c.status == "pending")
+                    .where(notices.c.next_attempt_at <= now)
+                    .order_by(notices.c.urgent.desc(), notices.c.id)
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+            claimed = []
+            for row in rows:
+                taken = conn.execute(
+                    notices.update()
+                    .where(notices.c.id == row["id"])
+                    .where(notices.c.status == "pending")
+                    .values(status="sending", attempts=row["attempts"] + 1)
+                ).rowcount
+                if taken:
+                    claimed.append(
+                        _stored({**row, "status": "sending", "attempts": row["attempts"] + 1})
+                    )
+            return claimed
+
+    def mark_sent(self, notice_id: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                notices.update()
+                .where(notices.c.id == notice_id)
+                .where(notices.c.status == "sending")
+                .values(status="sent", sent_at=_naive_utc(utc_now()), last_error=None)
+            )
+
+    def retry_later(self, notice_id: int, error: str, delay_s: float, give_up: bool) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                notices.update()
+                .where(notices.c.id == notice_id)
+                .where(notices.c.status == "sending")
+                .values(
+                    status="failed" if give_up else "pending",
+                    last_error=error[:500],
+                    next_attempt_at=_naive_utc(utc_now() + timedelta(seconds=delay_s)),
+                )
+            )
+
+    def mark_delivered(self, notice_id: int) -> StoredNotice | None:
+        """Claim the notice for uttering: returns it the first time only."""
+        with self._engine.begin() as conn:
+            taken = conn.execute(
+                notices.update()
+                .where(notices.c.id == notice_id)
+                .where(notices.c.delivered_at.is_(None))
+                .where(notices.c.status.in_(("pending", "sending", "sent", "failed")))
+                .values(status="delivered", delivered_at=_naive_utc(utc_now()))
+            ).rowcount
+            if not taken:
+                return None
+            row = conn.execute(select(notices).where(notices.c.id == notice_id)).mappings().first()
+        return _stored(row) if row else None
+
+    def get(self, notice_id: int) -> StoredNotice | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(notices).where(notices.c.id == notice_id)).mappings().first()
+        return _stored(row) if row else None
+
+    def all(self, subject: str | None = None) -> list[StoredNotice]:
+        query = select(notices).order_by(notices.c.id)
+        if subject is not None:
+            query = query.where(notices.c.subject == subject)
+        with self._engine.connect() as conn:
+            return [_stored(r) for r in conn.execute(query).mappings().all()]
+
+
+# Kinds where only the newest pending one is worth saying.
+SUPERSEDED_BY_NEWER = ("call_queued", "call_position")
