@@ -60,6 +60,11 @@ class Preferences(BaseModel):
     quiet_hours_end: str | None = Field(None, regex=r"^([01]\d|2[0-3]):[0-5]\d$")
     auto_submit_meter_readings: bool = False
     auto_report_device_faults: bool = False
+    # Phone calls: offer a callback once the wait passes this many minutes, or at once when
+    # the owner prefers callbacks to holding.
+    offer_callbacks: bool = True
+    prefer_callbacks: bool = False
+    callback_threshold_min: int = Field(10, ge=0, le=240)
 
     @validator("quiet_hours_end", always=True)
     def _both_or_neither(cls, end: str | None, values: dict) -> str | None:

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -84,12 +84,31 @@ class Category(_Model):
     description: str = ""
 
 
+class MenuOption(_Model):
+    digit: str
+    label: str
+    topic: str | None = None
+    queue: str | None = None
+    next: MenuNode | None = None
+
+
+class MenuNode(_Model):
+    prompt: str = ""
+    options: list[MenuOption] = []
+
+
+MenuOption.update_forward_refs()
+
+
 class Provider(_Model):
     id: str
     name: str
     aliases: list[str] = []
     categories: list[Category] = []
     callbacks_offered: bool = False
+    phone_number: str | None = None
+    menu: MenuNode | None = None
+    average_handle_time_s: int | None = None
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -229,6 +248,54 @@ class WebhookSubscription(_Model):
     url: str
     events: list[str] = []
     created_at: str | None = None
+
+
+class CallAgent(_Model):
+    id: str
+    name: str
+
+
+class CallStep(_Model):
+    state: str
+    at: datetime
+    detail: str | None = None
+
+
+class CallCallback(_Model):
+    phone_number: str
+    due_at: datetime
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    status: str
+
+
+class Call(_Model):
+    """A call as the desk reports it (`GET /v1/calls/{id}`, and every call webhook's data)."""
+
+    id: str
+    provider: str
+    state: str
+    menu: MenuNode | None = None
+    path: list[str] = []
+    queue: str | None = None
+    position: int | None = None
+    estimated_wait_s: int | None = None
+    agent: CallAgent | None = None
+    ended_reason: str | None = None
+    wrong_attempts: int = 0
+    replayed: bool | None = None
+    history: list[CallStep] = []
+    callback: CallCallback | None = None
+    transfer: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """Orders snapshots of one call: the desk's update time, then its number of steps
+        (two steps can share a time: the last queue move and the agent picking up)."""
+        stamp = self.updated_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return f"{stamp}|{len(self.history):05d}"
 
 
 @dataclass
@@ -545,6 +612,69 @@ class ServiceDeskClient:
         items = body.get("orders", []) if isinstance(body, dict) else body
         return [self._parse(PartOrder, item) for item in items]
 
+    # --- calls -------------------------------------------------------------------------
+
+    async def place_call(
+        self,
+        api_key: str,
+        provider: str,
+        reason: str,
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> Call:
+        body = await self._request(
+            "POST",
+            "/v1/calls",
+            api_key,
+            provider,
+            json={"provider": provider, "reason": reason},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Call, body)
+
+    async def get_call(
+        self,
+        api_key: str,
+        provider: str,
+        call_id: str,
+        conversation_id: str | None = None,
+        record: bool = True,
+    ) -> Call:
+        body = await self._request(
+            "GET",
+            f"/v1/calls/{call_id}",
+            api_key,
+            provider,
+            conversation_id=conversation_id,
+            record=record,
+        )
+        return self._parse(Call, body)
+
+    async def call_action(
+        self,
+        api_key: str,
+        provider: str,
+        call_id: str,
+        action: str,
+        body: dict[str, Any],
+        idempotency_key: str,
+        conversation_id: str | None = None,
+    ) -> Call:
+        """POST /v1/calls/{id}/<action>: dtmf, callback, transfer or hangup."""
+        if action not in ("dtmf", "callback", "transfer", "hangup"):
+            raise ValueError(f"unknown call action {action!r}")
+        answer = await self._request(
+            "POST",
+            f"/v1/calls/{call_id}/{action}",
+            api_key,
+            provider,
+            json=body,
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Call, answer)
+
     async def list_webhooks(self, api_key: str, provider: str) -> list[WebhookSubscription]:
         body = await self._request("GET", "/v1/webhooks", api_key, provider)
         items = body.get("webhooks", []) if isinstance(body, dict) else body
@@ -595,8 +725,12 @@ class ServiceDeskClient:
         idempotency_key: str | None = None,
         conversation_id: str | None = None,
         audit_body: dict[str, Any] | None = None,
+        record: bool = True,
     ) -> Any:
-        """Send with retries, then record the request and its final outcome in the audit log."""
+        """Send with retries, then record the request and its final outcome in the audit log.
+
+        `record=False` only for the hold monitor's status polls: reads that change nothing and
+        would otherwise fill the audit log with thousands of rows per hold."""
         at, started = utc_now(), time.monotonic()
         progress = _Progress()
         payload: Any = None
@@ -633,7 +767,8 @@ class ServiceDeskClient:
                 attempts=progress.attempts,
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
-            await self._record(entry)
+            if record or outcome != "ok":
+                await self._record(entry)
 
     async def _record(self, entry: AuditEntry) -> None:
         if self._audit is None:
