@@ -20,14 +20,23 @@ from typing import Any
 
 from pydantic import BaseModel, Extra, Field, ValidationError
 
+from actions.call_tracker import CallTracker
 from actions.case_memory import CaseMemory, utc_now
+from actions.servicedesk_client import Call
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-ServiceDesk-Signature"
 TOLERANCE_S = 300
 TICKET_EVENTS = ("ticket.status_changed", "ticket.awaiting_customer")
-SUBSCRIBED_EVENTS = (*TICKET_EVENTS, "appointment.changed", "parts_order.shipped")
+CALL_EVENTS = (
+    "call.queued",
+    "call.position_changed",
+    "call.agent_connected",
+    "call.callback_due",
+    "call.ended",
+)
+SUBSCRIBED_EVENTS = (*TICKET_EVENTS, *CALL_EVENTS, "appointment.changed", "parts_order.shipped")
 
 Reply = tuple[int, dict[str, Any]]
 
@@ -118,6 +127,7 @@ def receive(
     known_providers: Collection[str],
     body: bytes,
     signature: str | None,
+    calls: CallTracker | None = None,
 ) -> Reply:
     """Handle one delivery. Never raises: a store failure answers 503 so the provider retries."""
     if not secret:
@@ -142,7 +152,7 @@ def receive(
     except ValidationError as err:
         return _invalid(err, "data.")
     try:
-        return _apply(memory, provider_id, event, data, raw)
+        return _apply(memory, provider_id, event, data, raw, calls)
     except Exception:
         logger.exception("webhook %s (%s) could not be stored", event.id, event.type)
         return error(503, "store_unavailable", "the event could not be stored; retry later")
@@ -153,7 +163,18 @@ def _validate_data(event: WebhookEvent) -> BaseModel | None:
         return TicketData.parse_obj(event.data)
     if event.type in ("appointment.changed", "parts_order.shipped"):
         return ResourceData.parse_obj(event.data)
+    if event.type in CALL_EVENTS:
+        return Call.parse_obj(event.data)
     return None
+
+
+def _apply_call(calls: CallTracker | None, provider_id: str, call: Call) -> str:
+    assert calls is not None
+    if call.provider != provider_id:
+        return "ignored"  # a provider speaks only for its own calls
+    if calls.apply(call, "webhook"):
+        return "applied"
+    return "stale" if calls.store.get(call.id) is not None else "ignored"
 
 
 def _apply(
@@ -162,6 +183,7 @@ def _apply(
     event: WebhookEvent,
     data: BaseModel | None,
     raw: dict[str, Any],
+    calls: CallTracker | None = None,
 ) -> Reply:
     received = utc_now()
     resource_id = str(event.data.get("id")) if event.data.get("id") else None
@@ -177,8 +199,10 @@ def _apply(
     if not fresh:
         return 200, {"status": "duplicate", "event_id": event.id}
     try:
-        if data is None:
+        if data is None or (isinstance(data, Call) and calls is None):
             outcome, status = "ignored", 202  # kept for later; nothing acts on it yet
+        elif isinstance(data, Call):
+            outcome, status = _apply_call(calls, provider_id, data), 200
         elif event.type in TICKET_EVENTS:
             changed = memory.upsert_case_from_ticket(event.data, event_at=received)
             outcome, status = ("applied" if changed else "stale"), 200

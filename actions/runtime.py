@@ -9,8 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from actions.call_store import CallStore
+from actions.call_tracker import CallTracker
 from actions.case_memory import CaseMemory
+from actions.dialer import ServiceDeskDialer
+from actions.notices import NoticeOutbox
 from actions.owner_profile import OwnerProfile, load_profile
+from actions.preference_store import PreferenceStore
 from actions.provider_directory import ProviderDirectory
 from actions.servicedesk_client import ServiceDeskClient
 from actions.settings import Settings, settings
@@ -23,6 +28,8 @@ class Services:
     desk: ServiceDeskClient
     directory: ProviderDirectory
     memory: CaseMemory
+    notices: NoticeOutbox
+    calls: CallTracker
 
 
 @lru_cache(maxsize=1)
@@ -33,10 +40,24 @@ def services() -> Services:
     memory = CaseMemory(config.db_url)
     # Every request the client sends is recorded in the store's audit log.
     desk = ServiceDeskClient(config, audit=memory.record_request)
+    notices = NoticeOutbox(memory.engine)
+    preferences = PreferenceStore(memory.engine)
+    calls = CallTracker(
+        dialer=ServiceDeskDialer(desk, profile),
+        store=CallStore(memory.engine, notices),
+        outbox=notices,
+        profile=profile,
+        # The same owner key as actions.preferences: the profile's phone number.
+        preferences=lambda: preferences.load(profile.owner.phone, profile.preferences),
+        answer_timeout_s=config.answer_timeout_s,
+        poll_interval_s=config.call_poll_s,
+    )
     return Services(
         settings=config,
         profile=profile,
         desk=desk,
         directory=ProviderDirectory(desk, profile, config.directory_ttl_s),
         memory=memory,
+        notices=notices,
+        calls=calls,
     )

@@ -20,9 +20,11 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.errors import ConfigError
+from actions.hold_monitor import HoldMonitor
+from actions.owner_notifier import OwnerNotifier
 from actions.provider_webhooks import SIGNATURE_HEADER, error, receive
 from actions.runtime import services
-from actions.webhook_subscriptions import keep_subscribed
+from actions.webhook_subscriptions import stay_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
             [a.provider for a in svc.profile.accounts],
             request.body or b"",
             request.headers.get(SIGNATURE_HEADER),
+            svc.calls,
         )
     except Exception:
         # Never a 500: the provider retries a 503, and the traceback is in the log.
@@ -62,14 +65,30 @@ def build_app() -> Sanic:
             return
         # In the background: a desk that is down must not hold up the action server.
         _app.ctx.subscriber = asyncio.ensure_future(
-            keep_subscribed(svc.desk, svc.profile, svc.settings.webhook_url, secret)
+            stay_subscribed(
+                svc.desk,
+                svc.profile,
+                svc.settings.webhook_url,
+                secret,
+                svc.settings.webhook_recheck_s,
+            )
         )
+
+    @app.after_server_start
+    async def follow_calls(_app: Sanic, _loop: object) -> None:
+        # Holds and notices live in the store; these two loops pick them up after any restart.
+        svc = services()
+        notifier = OwnerNotifier(svc.notices, svc.settings.rasa_url, svc.settings.rasa_token)
+        svc.calls.on_notice = notifier.wake
+        _app.ctx.notifier = asyncio.ensure_future(notifier.run())
+        _app.ctx.monitor = asyncio.ensure_future(HoldMonitor(svc.calls, svc.directory).run())
 
     @app.before_server_stop
     async def stop_subscribing(_app: Sanic, _loop: object) -> None:
-        task = getattr(_app.ctx, "subscriber", None)
-        if task is not None and not task.done():
-            task.cancel()
+        for name in ("subscriber", "notifier", "monitor"):
+            task = getattr(_app.ctx, name, None)
+            if task is not None and not task.done():
+                task.cancel()
 
     @app.after_server_stop
     async def close_desk_client(_app: Sanic, _loop: object) -> None:

@@ -36,6 +36,16 @@ class Settings:
     webhook_url: str
     # How long the owner's yes to a payment stays usable (STANDIN_CONSENT_TTL_S).
     consent_ttl_s: float = 900.0
+    # Notices the owner did not ask for go through Rasa's external events (trigger_intent).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = field(default=None, repr=False)
+    notify_channel: str = "callback"
+    # Phone calls: how long the owner has to answer "take the call?", and how long a held
+    # call may go unheard (no webhook) before its status is polled.
+    answer_timeout_s: float = 60.0
+    call_poll_s: float = 30.0
+    # How often the webhook subscriptions are checked and restored if the provider lost them.
+    webhook_recheck_s: float = 300.0
 
 
 def _float(name: str, default: str, minimum: float, maximum: float) -> float:
@@ -93,6 +103,28 @@ def _webhook_url() -> str:
     return url.rstrip("/")
 
 
+PUSH_CHANNELS = ("callback", "socketio")
+
+
+def _rasa_url() -> str:
+    port = os.environ.get("RASA_PORT", "5005")
+    url = os.environ.get("STANDIN_RASA_URL", "").strip() or f"http://127.0.0.1:{port}"
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"STANDIN_RASA_URL={url!r} is not an http(s) URL")
+    return url.rstrip("/")
+
+
+def _notify_channel() -> str:
+    channel = os.environ.get("STANDIN_NOTIFY_CHANNEL", "callback").strip()
+    if channel not in PUSH_CHANNELS:
+        raise ConfigError(
+            f"STANDIN_NOTIFY_CHANNEL={channel!r} must be one of {', '.join(PUSH_CHANNELS)}"
+            " (a channel that can push; rest cannot)"
+        )
+    return channel
+
+
 def load_settings() -> Settings:
     """Read and validate the environment. Raises ConfigError naming the bad variable."""
     url = os.environ.get("SERVICE_DESK_URL") or (
@@ -113,6 +145,12 @@ def load_settings() -> Settings:
         webhook_secret=_webhook_secret(),
         webhook_url=_webhook_url(),
         consent_ttl_s=_float("STANDIN_CONSENT_TTL_S", "900", 1, 86400),
+        rasa_url=_rasa_url(),
+        rasa_token=os.environ.get("RASA_AUTH_TOKEN", "").strip() or None,
+        notify_channel=_notify_channel(),
+        answer_timeout_s=_float("STANDIN_ANSWER_TIMEOUT_S", "60", 1, 3600),
+        call_poll_s=_float("STANDIN_CALL_POLL_S", "30", 0.5, 3600),
+        webhook_recheck_s=_float("STANDIN_WEBHOOK_RECHECK_S", "300", 0.5, 86400),
     )
 
 

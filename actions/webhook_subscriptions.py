@@ -102,3 +102,17 @@ async def keep_subscribed(
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_delay_s)
     return done
+
+
+async def stay_subscribed(
+    desk: ServiceDeskClient,
+    profile: OwnerProfile,
+    base_url: str,
+    secret: str,
+    recheck_s: float,
+) -> None:
+    """Subscribe, then check again every `recheck_s`: a provider that lost or dropped the
+    subscription (a restore, a cleanup) gets it back, and holds are not left to polling."""
+    while True:
+        await keep_subscribed(desk, profile, base_url, secret)
+        await asyncio.sleep(recheck_s)

@@ -127,10 +127,18 @@ def test_not_json_and_unknown_provider(memory):
 
 
 def test_unknown_types_are_stored_and_ignored(memory):
-    status, body = deliver(memory, event("EVT-9", type="call.queued", data={"id": "CALL-1"}))
+    status, body = deliver(memory, event("EVT-9", type="parts_order.delivered", data={"id": "X"}))
     assert (status, body["status"]) == (202, "ignored")
-    assert [e["type"] for e in memory.events()] == ["call.queued"]
+    assert [e["type"] for e in memory.events()] == ["parts_order.delivered"]
     assert memory.cases() == []
+
+
+def test_a_call_event_without_the_call_is_refused_and_changes_nothing(memory):
+    status, body = deliver(memory, event("EVT-10", type="call.queued", data={"id": "CALL-1"}))
+    assert status == 422, body
+    fields = {f["field"] for f in body["error"]["details"]["fields"]}
+    assert {"data.provider", "data.state", "data.updated_at"} <= fields
+    assert memory.events() == []
 
 
 def test_appointments_and_orders_are_kept_for_later(memory):
