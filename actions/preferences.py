@@ -79,7 +79,19 @@ def say_preferences(dispatcher: CollectingDispatcher, prefs: Preferences, phone:
         dispatcher.utter_message(response="utter_pref_no_quiet_hours")
     for which, field in AUTOMATIONS.items():
         dispatcher.utter_message(response=AUTOMATION_RESPONSES[which, getattr(prefs, field)])
+    say_callback_preference(dispatcher, prefs)
     dispatcher.utter_message(response="utter_pref_phone", phone=phone)
+
+
+def say_callback_preference(dispatcher: CollectingDispatcher, prefs: Preferences) -> None:
+    if not prefs.offer_callbacks:
+        dispatcher.utter_message(response="utter_pref_callbacks_off")
+    elif prefs.prefer_callbacks:
+        dispatcher.utter_message(response="utter_pref_callbacks_preferred")
+    else:
+        dispatcher.utter_message(
+            response="utter_pref_callbacks", threshold_min=prefs.callback_threshold_min
+        )
 
 
 class ActionShowPreferences(Action):
@@ -181,4 +193,48 @@ class ActionSetAutomation(Action):
         dispatcher.utter_message(
             response=AUTOMATION_RESPONSES[which, getattr(prefs, AUTOMATIONS[which])]
         )
+        return []
+
+
+_NO_CALLBACKS = re.compile(
+    r"\b(never|don'?t|do not|no more|stop|hate|dislike)\b.*\bcall ?backs?\b|\bjust hold\b", re.I
+)
+_PREFER = re.compile(r"\b(prefer|rather|always|favou?r|instead of holding)\b", re.I)
+
+
+class ActionSetCallbackPreference(Action):
+    """ "I prefer callbacks", "offer a callback when the wait is over 5 minutes", "never
+    ask for callbacks"."""
+
+    def name(self) -> str:
+        return "action_set_callback_preference"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        text = tracker.latest_message.get("text") or ""
+        threshold = find_number(text)
+        if _NO_CALLBACKS.search(text):
+            changes: dict[str, object] = {"offer_callbacks": False, "prefer_callbacks": False}
+        elif threshold is not None:
+            if threshold != int(threshold):
+                dispatcher.utter_message(response="utter_pref_callback_threshold_invalid")
+                return []
+            changes = {
+                "offer_callbacks": True,
+                "prefer_callbacks": False,
+                "callback_threshold_min": int(threshold),
+            }
+        elif _PREFER.search(text):
+            changes = {"offer_callbacks": True, "prefer_callbacks": True}
+        else:
+            say_callback_preference(dispatcher, await current_preferences(svc))
+            return []
+        try:
+            prefs = await _update(svc, **changes)
+        except ValidationError:
+            dispatcher.utter_message(response="utter_pref_callback_threshold_invalid")
+            return []
+        say_callback_preference(dispatcher, prefs)
         return []

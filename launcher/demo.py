@@ -18,7 +18,9 @@ from launcher.processes import PROJECT_ROOT, ProcessFailed
 from launcher.stack import Stack, StackConfig, StackError, demo_keys
 
 SENDER = "alex-demo"
-SCRIPT: list[str | tuple[str, int]] = [
+# A step is what the owner says, ("advance", simulated seconds) at the desk, or ("await", text):
+# wait until Stand-in has pushed a message containing text (hold updates arrive on their own).
+SCRIPT: list[str | tuple[str, int | str]] = [
     "hi",
     "my internet keeps dropping, can you report it to Nimbus?",
     "what's the status of my Nimbus ticket?",
@@ -30,6 +32,16 @@ SCRIPT: list[str | tuple[str, int]] = [
     "HomeCare",
     "my water meter says 1250.7",
     "set my spending limit to 50 euros",
+    # A phone call: Stand-in walks Nimbus's menu, holds, and hands over when a person answers.
+    "call Nimbus about my bill",
+    "no, keep holding",
+    ("advance", 4 * 60),
+    ("await", "now number 4"),
+    "how long now?",
+    ("advance", 8 * 60),
+    ("await", "Take the call?"),
+    "yes, put me through",
+    "what happened with my Nimbus call?",
     "thanks!",
 ]
 WIDTH = 100
@@ -47,6 +59,17 @@ def _desk_get(stack: Stack, path: str, env_name: str) -> dict:
         "GET", f"{stack.config.desk_url}{path}", headers={"Authorization": f"Bearer {key}"}
     )
     return body if isinstance(body, dict) else {}
+
+
+def _show_calls(stack: Stack) -> list[dict]:
+    found = _desk_get(stack, "/v1/calls", "STANDIN_NIMBUS_TELECOM_API_KEY").get("calls", [])
+    for c in found:
+        transfer = (c.get("transfer") or {}).get("phone_number", "-")
+        print(
+            f"  {c['id']}  nimbus-telecom       state={c['state']:<12} queue={c['queue']}"
+            f" keys={''.join(c['path'])} transferred to={transfer}"
+        )
+    return found
 
 
 def _show_desk(stack: Stack) -> tuple[int, int]:
@@ -87,33 +110,47 @@ def main() -> int:
         return 2
     print(f"Starting the service desk, the action server and Rasa (logs in {var_dir}/logs)...")
     started = time.monotonic()
-    stack = Stack(config)
+    stack = Stack(config, on_push=lambda m: _print_turn("Stand-in*", str(m.get("text"))))
+    calls: list[dict] = []
     try:
         stack.start()
         print(f"Ready in {time.monotonic() - started:.0f}s.\n")
-        print("Conversation (Rasa REST channel):")
+        print("Conversation (Rasa REST channel; pushed messages come by the callback channel):")
         for step in SCRIPT:
+            if isinstance(step, tuple) and step[0] == "advance":
+                seconds = int(step[1])
+                http_json("POST", f"{config.desk_url}/_sim/advance", {"seconds": seconds})
+                print(f"{'':>9}  ... {seconds // 60} minutes pass at the service desk ...")
+                continue
             if isinstance(step, tuple):
-                http_json("POST", f"{config.desk_url}/_sim/advance", {"seconds": step[1]})
-                print(f"{'':>9}  ... {step[1] // 60} minutes pass at the service desk ...")
+                assert stack.inbox is not None
+                fragment = str(step[1])
+                stack.inbox.wait_for(
+                    lambda ms, f=fragment: any(f in (m.get("text") or "") for m in ms),
+                    recipient=SENDER,
+                    timeout_s=60,
+                )
                 continue
             _print_turn("Owner", step)
             for reply in say(config.rasa_url, SENDER, step):
                 _print_turn("Stand-in", reply)
         tickets, readings = _show_desk(stack)
-    except (StackError, ProcessFailed, RuntimeError, OSError) as err:
+        calls = _show_calls(stack)
+    except (StackError, ProcessFailed, RuntimeError, OSError, TimeoutError) as err:
         print(f"\ndemo failed: {err}", file=sys.stderr)
         return 1
     finally:
         stack.stop()
         print("\nStopped every process the demo started.")
-    if (tickets, readings) != (3, 1):
+    transferred = [c for c in calls if c["state"] in ("transferred", "ended")]
+    if (tickets, readings, len(transferred)) != (3, 1, 1):
         print(
-            f"demo failed: expected 3 tickets and 1 reading at the desk,"
-            f" found {tickets} and {readings}",
+            f"demo failed: expected 3 tickets, 1 reading and 1 call put through at the desk,"
+            f" found {tickets}, {readings} and {len(transferred)}",
             file=sys.stderr,
         )
         return 1
+    print("(Stand-in* marks messages Stand-in pushed on its own, through Rasa's external events.)")
     return 0
 
 

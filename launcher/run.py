@@ -23,7 +23,14 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stack = Stack(config)
+    # Messages Stand-in pushes on its own (hold updates, "an agent is on the line") are printed
+    # here: `make shell` talks over the REST channel, which cannot receive them.
+    stack = Stack(
+        config,
+        on_push=lambda m: print(
+            f"[to {m.get('recipient_id')}] Stand-in: {m.get('text')}", flush=True
+        ),
+    )
     print("Starting Stand-in (logs in var/run/logs)...")
     try:
         stack.start()
@@ -35,6 +42,7 @@ def main() -> int:
         f"  Rasa server     {config.rasa_url}  (REST channel: /webhooks/rest/webhook)\n"
         f"  action server   {config.action_url}\n"
         f"  service desk    {config.desk_url}  (simulated time: POST /_sim/advance)\n"
+        f"  owner inbox     {config.callback_url}  (Rasa's callback channel pushes here)\n"
         f"Talk to it with `make shell` in another terminal. Ctrl-C stops everything."
     )
     code = 0

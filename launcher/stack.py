@@ -7,14 +7,17 @@ Each part gets its port, its log file and its SQLite file from one StackConfig, 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from launcher.owner_inbox import OwnerInbox
 from launcher.processes import PROJECT_ROOT, ManagedProcess, ProcessFailed
 
-VENV_BIN = Path(sys.executable).parent
 DEMO_ENV_FILE = PROJECT_ROOT / "launcher" / "demo.env"
 
 
@@ -50,6 +53,14 @@ class StackConfig:
     sim_control: bool = True
     desk_start_time: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Where Rasa's callback channel pushes the owner's messages; None: an owner inbox that the
+    # stack starts itself (STANDIN_CALLBACK_URL in the environment wins).
+    callback_url: str | None = None
+    # Rasa's API token: RASA_AUTH_TOKEN from the environment, else a fresh one per stack.
+    rasa_token: str = field(
+        default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
+        repr=False,
+    )
 
     @classmethod
     def from_environment(cls, var_dir: Path, sim_control: bool = True) -> StackConfig:
@@ -92,6 +103,9 @@ class StackConfig:
             "SERVICE_DESK_SIM_CONTROL": "1" if self.sim_control else "0",
             "SERVICE_DESK_URL": self.desk_url,
             "ACTION_SERVER_PORT": str(self.action_port),
+            "RASA_PORT": str(self.rasa_port),
+            "RASA_AUTH_TOKEN": self.rasa_token,
+            "STANDIN_RASA_URL": self.rasa_url,
             "RASA_TRACKER_DB": str(self.tracker_db),
             "STANDIN_DB_URL": f"sqlite:///{self.var_dir / 'standin.sqlite3'}",
             **demo_keys(),
@@ -99,6 +113,8 @@ class StackConfig:
         }
         if self.desk_start_time:
             env["SERVICE_DESK_START_TIME"] = self.desk_start_time
+        if self.callback_url:
+            env["STANDIN_CALLBACK_URL"] = self.callback_url
         return env
 
 
@@ -122,8 +138,14 @@ def latest_model(models_dir: Path = PROJECT_ROOT / "models") -> Path:
 class Stack:
     """Start with `start()`, always `stop()` (it is also a context manager)."""
 
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(
+        self,
+        config: StackConfig,
+        on_push: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.config = config
+        self.inbox: OwnerInbox | None = None
+        self._on_push = on_push
         self.desk: ManagedProcess | None = None
         self.actions: ManagedProcess | None = None
         self.rasa: ManagedProcess | None = None
@@ -152,6 +174,9 @@ class Stack:
                     f"port {port} is already in use. Stop what listens there, or set {name}."
                 )
         model = latest_model()
+        if not cfg.callback_url and not os.environ.get("STANDIN_CALLBACK_URL"):
+            self.inbox = OwnerInbox(on_message=self._on_push).start()
+            cfg.callback_url = self.inbox.url
         env = cfg.env()
         logs = cfg.var_dir / "logs"
         try:
@@ -169,8 +194,9 @@ class Stack:
             self.rasa = ManagedProcess(
                 "rasa server",
                 [
-                    str(VENV_BIN / "rasa"),
-                    "run",
+                    sys.executable,
+                    "-m",
+                    "launcher.rasa_server",
                     "--model",
                     str(model),
                     "--endpoints",
@@ -193,3 +219,6 @@ class Stack:
     def stop(self) -> None:
         for process in self.processes:
             process.stop()
+        if self.inbox is not None:
+            self.inbox.stop()
+            self.inbox = None

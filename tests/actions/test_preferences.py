@@ -7,6 +7,7 @@ import pytest
 from actions import runtime
 from actions.preferences import (
     ActionSetAutomation,
+    ActionSetCallbackPreference,
     ActionSetQuietHours,
     ActionSetSpendingLimit,
     ActionShowPreferences,
@@ -33,10 +34,11 @@ def test_defaults_come_from_the_profile(standin_env, domain):
         "utter_pref_quiet_hours",
         "utter_pref_auto_meter_off",
         "utter_pref_auto_faults_off",
+        "utter_pref_callbacks",
         "utter_pref_phone",
     ]
     assert messages[1]["start"] == "22:00" and messages[1]["end"] == "07:00"
-    assert messages[4]["phone"] == "+15550100"
+    assert messages[4]["threshold_min"] == 10 and messages[5]["phone"] == "+15550100"
 
 
 def test_spending_limit_is_set_and_survives_a_restart(standin_env, domain):
@@ -92,3 +94,29 @@ def test_time_ranges():
     assert in_range(start.replace(hour=6), start, end)
     assert not in_range(start.replace(hour=12), start, end)
     assert parse_time_range("from 25:00 to 7") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "response"),
+    [
+        ("I prefer callbacks", (True, True, 10), "utter_pref_callbacks_preferred"),
+        (
+            "offer me a callback when the wait is over 5 minutes",
+            (True, False, 5),
+            "utter_pref_callbacks",
+        ),
+        ("never ask for callbacks, just hold", (False, False, 10), "utter_pref_callbacks_off"),
+    ],
+)
+def test_callback_preference_is_set(standin_env, domain, text, expected, response):
+    messages, _ = say(domain, ActionSetCallbackPreference(), text, "set_callback_preference")
+    assert responses(messages) == [response]
+    prefs = prefs_now()
+    assert (prefs.offer_callbacks, prefs.prefer_callbacks, prefs.callback_threshold_min) == expected
+
+
+def test_an_impossible_callback_threshold_changes_nothing(standin_env, domain):
+    text = "only offer a callback if the wait is over 500 minutes"
+    messages, _ = say(domain, ActionSetCallbackPreference(), text, "set_callback_preference")
+    assert responses(messages) == ["utter_pref_callback_threshold_invalid"]
+    assert prefs_now().callback_threshold_min == 10

@@ -20,7 +20,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         desk_port=free_port(),
         sim_control=True,
         desk_start_time=START_TIME,
-        extra_env={"STANDIN_DESK_ATTEMPTS": "2", "STANDIN_DESK_BACKOFF_S": "0.1"},
+        extra_env={
+            "STANDIN_DESK_ATTEMPTS": "2",
+            "STANDIN_DESK_BACKOFF_S": "0.1",
+            # The owner has 8 s (not 60) to take a call, so the no-answer path is testable.
+            "STANDIN_ANSWER_TIMEOUT_S": "8",
+            # Each test resets the desk, which drops webhook subscriptions: restore them fast.
+            "STANDIN_WEBHOOK_RECHECK_S": "1",
+        },
     )
     running = Stack(config)
     running.start()  # fails (not skips) when there is no trained model: make test trains first
