@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: install train demo run shell test lint validate pytest stories nlu-report lock clean
+.PHONY: install train demo run shell test lint validate pytest stories nlu-report lock clean bench
 
 install: $(STAMP)
 
@@ -65,6 +65,13 @@ lock:
 
 clean:
 	rm -rf var results .pytest_cache .ruff_cache
+
+# The phone-hold benchmark (not part of `make test`): 1,000 simultaneous holds in one action
+# server, its CPU while holding and the pickup-to-owner latency. Writes results/bench/holds.json
+# and the Holds section of docs/performance.md. Smaller runs: make bench BENCH_ARGS="--calls 100".
+BENCH_ARGS ?=
+bench: train
+	$(PY) -m bench holds $(BENCH_ARGS)
 
 # Held-out NLU evaluation (tests/nlu_heldout.yml is never trained on): intent accuracy, entity F1.
 nlu-report: train

@@ -1,0 +1,114 @@
+"""`python -m bench holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`.
+
+Starts its own stack under var/bench (emptied first) on free ports, runs the benchmark, writes
+<out>/holds.json and the Holds section of docs/performance.md, prints the table, and stops
+everything it started. Exit code 1: the run failed (calls not queued, a notification lost);
+2: the stack could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from bench.holds import run_holds
+from bench.report import table, update_doc, write_json
+from launcher.processes import PROJECT_ROOT, ProcessFailed, free_port
+from launcher.stack import Stack, StackConfig, StackError
+
+VAR_DIR = PROJECT_ROOT / "var" / "bench"
+DOC = PROJECT_ROOT / "docs" / "performance.md"
+# A Monday 09:00 UTC: outside the owner's quiet hours, so every update is sent as it would be.
+DESK_START = "2026-11-23T09:00:00Z"
+# The desk's clock all but stands still: queues move only when the benchmark advances them.
+DESK_TIME_SCALE = "0.000001"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="benchmark", required=True)
+    holds = sub.add_parser("holds", help="many simultaneous holds in one action server")
+    holds.add_argument("--calls", type=int, default=1000, help="calls held at once (1000)")
+    holds.add_argument("--pickups", type=int, default=200, help="pickups one at a time (200)")
+    holds.add_argument("--rate", type=float, default=5.0, help="pickups per second (5)")
+    holds.add_argument("--burst", type=int, default=50, help="pickups all at once after (50)")
+    holds.add_argument(
+        "--hold-seconds", type=float, default=60.0, help="CPU window while holding (60)"
+    )
+    holds.add_argument(
+        "--tick-seconds", type=float, default=5.0, help="real seconds between advances (5)"
+    )
+    holds.add_argument(
+        "--advance-seconds",
+        type=int,
+        default=None,
+        help="sim seconds per advance (default: up to 60, keeping every call queued)",
+    )
+    holds.add_argument("--concurrency", type=int, default=8, help="calls placed at once (8)")
+    holds.add_argument("--seed", type=int, default=1, help="which calls get picked up (1)")
+    holds.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
+    holds.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    return parser
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # a stopped run still stops its stack
+    shutil.rmtree(VAR_DIR, ignore_errors=True)
+    config = StackConfig(
+        var_dir=VAR_DIR,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        desk_port=free_port(),
+        sim_control=True,
+        desk_start_time=DESK_START,
+        extra_env={
+            # The owner never answers "Take the call?": no pickup may time out mid-measurement.
+            "STANDIN_ANSWER_TIMEOUT_S": "3600",
+            "SERVICE_DESK_TIME_SCALE": DESK_TIME_SCALE,
+        },
+    )
+    stack = Stack(config)
+    print(f"[bench] starting the stack under {VAR_DIR}", file=sys.stderr, flush=True)
+    try:
+        try:
+            stack.start()
+        except (StackError, ProcessFailed) as err:
+            print(f"bench: the stack did not start: {err}", file=sys.stderr)
+            return 2
+        result = run_holds(
+            stack,
+            args.calls,
+            args.pickups,
+            args.rate,
+            burst=args.burst,
+            hold_seconds=args.hold_seconds,
+            tick_seconds=args.tick_seconds,
+            advance_seconds=args.advance_seconds,
+            concurrency=args.concurrency,
+            seed=args.seed,
+        )
+    except KeyboardInterrupt:
+        print("bench: interrupted; stopping the stack", file=sys.stderr)
+        return 130
+    finally:
+        stack.stop()
+    path = write_json(args.out, result)
+    if not args.no_doc:
+        update_doc(DOC, result)
+    print(table(result))
+    print(f"\nfigures: {path}" + ("" if args.no_doc else f"; section: {DOC}"))
+    for problem in result["problems"]:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
