@@ -21,7 +21,7 @@ from actions.case_memory import utc_now
 from actions.dialer import Dialer
 from actions.hold_policy import callback_worth_offering, minutes, queue_news, told
 from actions.menu_navigation import choose, node_at, ranked
-from actions.notices import Notice, NoticeOutbox
+from actions.notices import Notice, NoticeOutbox, StoredNotice
 from actions.owner_profile import OwnerProfile, Preferences
 from actions.quiet_hours import in_quiet_hours, quiet_window
 from actions.servicedesk_client import Call, DeskError, DeskRejected, Provider
@@ -29,6 +29,7 @@ from actions.servicedesk_client import Call, DeskError, DeskRejected, Provider
 logger = logging.getLogger(__name__)
 
 MAX_PRESSES = 8
+UNDELIVERED_GRACE_S = 180
 # How the desk's end reasons read as outcomes, and which the owner must hear about.
 OUTCOMES = {
     "customer_hangup": "hung_up",
@@ -143,8 +144,10 @@ class CallTracker:
             change.notices += self._queue_notices(record, call, notify, change)
         elif call.state == "agent_connected" and record.state != "agent_connected":
             change.values["handoff"] = "waiting"
+            # The owner's time starts when the question reaches them (notice_sent); until then
+            # a grace period covers a Rasa that is restarting, then the safe default applies.
             change.values["handoff_deadline"] = (
-                utc_now() + timedelta(seconds=self.answer_timeout_s)
+                utc_now() + timedelta(seconds=self.answer_timeout_s + UNDELIVERED_GRACE_S)
             ).replace(tzinfo=None)
             change.notices.append(
                 Notice(
@@ -490,6 +493,16 @@ class CallTracker:
                 last = err
         assert last is not None
         raise last
+
+    def notice_sent(self, notice: StoredNotice) -> None:
+        """The owner's answer time starts when "take the call?" reached them, not when the
+        agent picked up: a Rasa that was down must not eat into it."""
+        if notice.kind == "agent_connected" and notice.subject:
+            self.store.update(
+                notice.subject,
+                expect={"handoff": "waiting"},
+                handoff_deadline=utc_now() + timedelta(seconds=self.answer_timeout_s),
+            )
 
     def note_owner(self, call_id: str, decision: str) -> None:
         record = self.store.get(call_id)

@@ -117,21 +117,31 @@ class NoticeOutbox:
             ).rowcount
 
     def claim_due(self, limit: int = 50) -> list[StoredNotice]:
+        """Pending notices that are due, oldest first, marked `sending`.
+
+        A conversation's notices keep their order: behind one that waits for a retry, the
+        later ones of that conversation wait too."""
         now = _naive_utc(utc_now())
         with self._engine.begin() as conn:
             rows = (
                 conn.execute(
                     select(notices)
                     .where(notices.c.status == "pending")
-                    .where(notices.c.next_attempt_at <= now)
-                    .order_by(notices.c.urgent.desc(), notices.c.id)
-                    .limit(limit)
+                    .order_by(notices.c.id)
+                    .limit(max(limit * 10, 500))
                 )
                 .mappings()
                 .all()
             )
+            blocked: set[str] = set()
             claimed = []
             for row in rows:
+                conversation = row["conversation_id"]
+                if conversation in blocked:
+                    continue
+                if row["next_attempt_at"] > now:
+                    blocked.add(conversation)
+                    continue
                 taken = conn.execute(
                     notices.update()
                     .where(notices.c.id == row["id"])
@@ -142,7 +152,21 @@ class NoticeOutbox:
                     claimed.append(
                         _stored({**row, "status": "sending", "attempts": row["attempts"] + 1})
                     )
+                if len(claimed) >= limit:
+                    break
             return claimed
+
+    def release(self, notice_ids: list[int]) -> None:
+        """Give claimed notices back unsent (an earlier one of their conversation failed)."""
+        if not notice_ids:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                notices.update()
+                .where(notices.c.id.in_(notice_ids))
+                .where(notices.c.status == "sending")
+                .values(status="pending", attempts=notices.c.attempts - 1)
+            )
 
     def mark_sent(self, notice_id: int) -> None:
         with self._engine.begin() as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from urllib.parse import quote
 
 import aiohttp
@@ -20,14 +21,22 @@ from actions.notices import NoticeOutbox, StoredNotice
 logger = logging.getLogger(__name__)
 
 EXTERNAL_INTENT = "EXTERNAL_notice"
-MAX_ATTEMPTS = 30  # about half an hour of retries at the capped backoff
+MAX_ATTEMPTS = 40  # at least half an hour of retries at the capped backoff
 BACKOFF_S = 1.0
 BACKOFF_CAP_S = 60.0
+URGENT_BACKOFF_CAP_S = 5.0  # a person on the line must not wait a minute for Rasa's return
 
 
 class OwnerNotifier:
-    def __init__(self, outbox: NoticeOutbox, rasa_url: str, token: str | None) -> None:
+    def __init__(
+        self,
+        outbox: NoticeOutbox,
+        rasa_url: str,
+        token: str | None,
+        on_sent: Callable[[StoredNotice], None] = lambda notice: None,
+    ) -> None:
         self._outbox = outbox
+        self._on_sent = on_sent
         self._rasa_url = rasa_url
         self._token = token
         self._wake = asyncio.Event()
@@ -69,8 +78,12 @@ class OwnerNotifier:
     async def _send_in_order(
         self, session: aiohttp.ClientSession, notices: list[StoredNotice]
     ) -> None:
-        for notice in notices:
-            await self.send(session, notice)
+        for index, notice in enumerate(notices):
+            if not await self.send(session, notice):
+                # Keep the conversation's order: the rest wait behind the one that failed.
+                later = [n.id for n in notices[index + 1 :]]
+                await asyncio.to_thread(self._outbox.release, later)
+                return
 
     async def send(self, session: aiohttp.ClientSession, notice: StoredNotice) -> bool:
         url = (
@@ -87,11 +100,13 @@ class OwnerNotifier:
                 await resp.read()
                 if resp.status == 200:
                     await asyncio.to_thread(self._outbox.mark_sent, notice.id)
+                    await asyncio.to_thread(self._on_sent, notice)
                     return True
                 error = f"Rasa answered {resp.status}"
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
             error = f"{type(err).__name__}: {err}"
-        delay = min(BACKOFF_S * 2 ** (notice.attempts - 1), BACKOFF_CAP_S)
+        cap = URGENT_BACKOFF_CAP_S if notice.urgent else BACKOFF_CAP_S
+        delay = min(BACKOFF_S * 2 ** (notice.attempts - 1), cap)
         give_up = notice.attempts >= MAX_ATTEMPTS
         (logger.error if give_up else logger.warning)(
             "notice %s (%s) not delivered (attempt %d): %s%s",

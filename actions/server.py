@@ -78,7 +78,9 @@ def build_app() -> Sanic:
     async def follow_calls(_app: Sanic, _loop: object) -> None:
         # Holds and notices live in the store; these two loops pick them up after any restart.
         svc = services()
-        notifier = OwnerNotifier(svc.notices, svc.settings.rasa_url, svc.settings.rasa_token)
+        notifier = OwnerNotifier(
+            svc.notices, svc.settings.rasa_url, svc.settings.rasa_token, svc.calls.notice_sent
+        )
         svc.calls.on_notice = notifier.wake
         _app.ctx.notifier = asyncio.ensure_future(notifier.run())
         _app.ctx.monitor = asyncio.ensure_future(HoldMonitor(svc.calls, svc.directory).run())

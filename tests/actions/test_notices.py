@@ -102,8 +102,8 @@ def test_claim_due_marks_sending_and_counts_the_attempt(outbox):
     calm = add(outbox, position())
     urgent = add(outbox, Notice("agent_connected", {}, subject="CALL-2", urgent=True))
     claimed = outbox.claim_due()
-    # Urgent notices go first.
-    assert [n.id for n in claimed] == [urgent, calm]
+    # One conversation's notices keep their order, urgent or not.
+    assert [n.id for n in claimed] == [calm, urgent]
     assert all(n.status == "sending" and n.attempts == 1 for n in claimed)
     stored = outbox.get(calm)
     assert stored is not None and (stored.status, stored.attempts) == ("sending", 1)
@@ -268,3 +268,16 @@ def test_a_rolled_back_transaction_leaves_no_notice(outbox, memory):
             outbox.add(conn, position(), CONV, CHANNEL)
             raise RuntimeError("the change that caused it failed")
     assert outbox.all() == []
+
+
+def test_behind_a_notice_waiting_for_a_retry_its_conversation_waits(outbox):
+    first = add(outbox, position())
+    second = add(outbox, Notice("agent_connected", {}, subject="CALL-2", urgent=True))
+    other = outbox.enqueue(Notice("call_queued", {}, subject="CALL-3"), "someone else", CHANNEL)
+    [a, b, c] = outbox.claim_due()
+    outbox.retry_later(first, "Rasa answered 503", delay_s=60, give_up=False)
+    outbox.release([second])
+    outbox.mark_sent(other)
+    assert outbox.claim_due() == []  # `second` waits behind `first`
+    stored = outbox.get(second)
+    assert stored is not None and (stored.status, stored.attempts) == ("pending", 0)

@@ -8,7 +8,7 @@ import pytest
 
 from launcher.processes import free_port
 from launcher.stack import Stack, StackConfig
-from tests.conftest import START_TIME, DeskProcess
+from tests.conftest import START_TIME, DeskProcess, wait_until
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +62,16 @@ def stack_desk(stack: Stack) -> DeskProcess:
     desk.post("/_sim/faults", {})
     _forget_everything(stack)
     return desk
+
+
+@pytest.fixture
+def call_desk(stack: Stack, stack_desk: DeskProcess) -> DeskProcess:
+    """The stack's desk, reset, once the action server has its webhook subscriptions back
+    (the reset removed them; the server restores them within a second)."""
+    for key in ("sk-nimbus-demo", "sk-voltra-demo", "sk-brightgrid-demo"):
+        wait_until(
+            lambda key=key: stack_desk.get("/v1/webhooks", key=key)[2].get("webhooks"),
+            timeout_s=20,
+            what="webhook subscriptions restored after the desk reset",
+        )
+    return stack_desk

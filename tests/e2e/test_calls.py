@@ -12,7 +12,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from actions.provider_webhooks import sign
@@ -68,20 +67,8 @@ def wait_pushed(stack: Stack, who: str, fragment: str, count: int = 1, timeout_s
     )
 
 
-@pytest.fixture
-def desk(stack: Stack, stack_desk: DeskProcess) -> DeskProcess:
-    """The stack's desk, reset, once the action server has its webhook subscriptions back
-    (the reset removed them; the server restores them within a second)."""
-    for key in (NIMBUS, VOLTRA, BRIGHTGRID):
-        wait_until(
-            lambda key=key: stack_desk.get("/v1/webhooks", key=key)[2].get("webhooks"),
-            timeout_s=20,
-            what="webhook subscriptions restored after the desk reset",
-        )
-    return stack_desk
-
-
-def test_menu_navigation_reaches_the_right_queue(stack, desk):
+def test_menu_navigation_reaches_the_right_queue(stack, call_desk):
+    desk = call_desk
     who = sender()
     replies = say(stack.config.rasa_url, who, "call Nimbus, my internet keeps dropping")
     shown = " ".join(replies)
@@ -100,7 +87,8 @@ def test_menu_navigation_reaches_the_right_queue(stack, desk):
     assert only_call(desk, VOLTRA)["queue"] == "parts"
 
 
-def test_position_updates_only_on_real_change(stack, desk):
+def test_position_updates_only_on_real_change(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call Nimbus about my bill")
     call = only_call(desk, NIMBUS)
@@ -123,7 +111,8 @@ def test_position_updates_only_on_real_change(stack, desk):
     assert [int(t.split("now number ")[1].split(",")[0]) for t in updates] == [4, 2, 1]
 
 
-def test_callback_chosen_then_the_callback_is_put_through(stack, desk):
+def test_callback_chosen_then_the_callback_is_put_through(stack, call_desk):
+    desk = call_desk
     who = sender()
     replies = say(stack.config.rasa_url, who, "wait on hold with Nimbus for me about my bill")
     assert any("call you back instead" in r for r in replies), replies  # 12 min > 10 min
@@ -143,7 +132,8 @@ def test_callback_chosen_then_the_callback_is_put_through(stack, desk):
     assert call["state"] == "transferred" and call["transfer"]["phone_number"] == "+15550100"
 
 
-def test_agent_connected_transferred_on_yes(stack, desk):
+def test_agent_connected_transferred_on_yes(stack, call_desk):
+    desk = call_desk
     who = sender()
     replies = say(stack.config.rasa_url, who, "get me someone at Voltra about the charging port")
     assert not any("call you back instead" in r for r in replies), replies  # 4 min wait
@@ -165,7 +155,8 @@ def test_agent_connected_transferred_on_yes(stack, desk):
         assert fragment in shown, replies
 
 
-def test_no_answer_means_a_callback_where_offered_else_a_polite_hang_up(stack, desk):
+def test_no_answer_means_a_callback_where_offered_else_a_polite_hang_up(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call voltra about the charging port")
     call = only_call(desk, VOLTRA)
@@ -186,7 +177,8 @@ def test_no_answer_means_a_callback_where_offered_else_a_polite_hang_up(stack, d
     assert call["state"] == "ended" and call["ended_reason"] == "customer_hangup"
 
 
-def test_owner_hangs_up_mid_hold(stack, desk):
+def test_owner_hangs_up_mid_hold(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call nimbus about my bill")
     replies = say(stack.config.rasa_url, who, "hang up, I'll stop waiting")
@@ -199,7 +191,8 @@ def test_owner_hangs_up_mid_hold(stack, desk):
     assert not [t for t in pushed(stack, who) if "Still holding" in t or "ended" in t]
 
 
-def test_provider_ends_the_call(stack, desk):
+def test_provider_ends_the_call(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call aquaflow about a leak")
     [call] = calls(desk, "sk-aquaflow-demo")
@@ -209,7 +202,8 @@ def test_provider_ends_the_call(stack, desk):
     assert (stored(stack, call["id"]) or {})["outcome"] == "ended_by_provider"
 
 
-def test_wrong_turns(stack, desk):
+def test_wrong_turns(stack, call_desk):
+    desk = call_desk
     # One misheard key: retried once on the next-best option (none fits "bill" but billing),
     # so the operator.
     desk.post("/_sim/ivr", {"provider": "nimbus-telecom", "misheard_digits": 1})
@@ -232,7 +226,8 @@ def test_wrong_turns(stack, desk):
     assert sum("didn't take that key" in r for r in replies) == 3, replies
 
 
-def test_duplicate_and_out_of_order_webhooks_change_nothing(stack, desk):
+def test_duplicate_and_out_of_order_webhooks_change_nothing(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call voltra about the charging port")
     call = only_call(desk, VOLTRA)
@@ -258,7 +253,8 @@ def test_duplicate_and_out_of_order_webhooks_change_nothing(stack, desk):
     assert sum("Take the call?" in t for t in pushed(stack, who)) == 1
 
 
-def test_restart_of_the_action_server_mid_hold_still_delivers_the_pickup(stack, desk):
+def test_restart_of_the_action_server_mid_hold_still_delivers_the_pickup(stack, call_desk):
+    desk = call_desk
     who = sender()
     say(stack.config.rasa_url, who, "call voltra about the charging port")
     call = only_call(desk, VOLTRA)
@@ -267,6 +263,35 @@ def test_restart_of_the_action_server_mid_hold_still_delivers_the_pickup(stack, 
     desk.post(f"/_sim/calls/{call['id']}/connect")  # its webhook finds nobody listening
     stack.actions.start()
     stack.actions.wait_for_http(f"{stack.config.action_url}/health", timeout_s=90)
+    wait_pushed(stack, who, "on the line now. Take the call?", timeout_s=60)
+    replies = say(stack.config.rasa_url, who, "yes")
+    assert any("through to your phone" in r for r in replies), replies
+    assert only_call(desk, VOLTRA)["state"] == "transferred"
+
+
+def test_rasa_api_needs_the_token(stack, call_desk):
+    url = f"{stack.config.rasa_url}/conversations/e2e-token/trigger_intent"
+    body = {"name": "EXTERNAL_notice", "entities": {"notice_id": "1"}}
+    for query in ("", "?token=wrong-token-wrong-token"):
+        status, _, _ = DeskProcess.attach(url + query).request("POST", "", json=body)
+        assert status == 401, query
+
+
+def test_a_restart_of_rasa_mid_hold_delays_the_pickup_but_loses_nothing(stack, call_desk):
+    desk = call_desk
+    who = sender()
+    say(stack.config.rasa_url, who, "call voltra about the charging port")
+    call = only_call(desk, VOLTRA)
+    assert stack.rasa is not None
+    stack.rasa.stop()
+    desk.post(f"/_sim/calls/{call['id']}/connect")  # the notice cannot be delivered yet
+    wait_until(
+        lambda: (stored(stack, call["id"]) or {}).get("handoff") == "waiting",
+        timeout_s=20,
+        what="the pickup recorded while Rasa is down",
+    )
+    stack.rasa.start()
+    stack.rasa.wait_for_http(f"{stack.config.rasa_url}/", timeout_s=240)
     wait_pushed(stack, who, "on the line now. Take the call?", timeout_s=60)
     replies = say(stack.config.rasa_url, who, "yes")
     assert any("through to your phone" in r for r in replies), replies
