@@ -1,9 +1,11 @@
 """`python -m bench holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`.
 
-Starts its own stack under var/bench (emptied first) on free ports, runs the benchmark, writes
-<out>/holds.json and the Holds section of docs/performance.md, prints the table, and stops
-everything it started. Exit code 1: the run failed (calls not queued, a notification lost);
-2: the stack could not start.
+Starts its own stack under var/bench (emptied first) on free ports, runs the benchmark, stops
+the stack, then measures the same-run baseline on stock Rasa (bench/stock_rasa.py; its trained
+model is cached in var/bench-cache/stock; `--no-stock` skips it), writes <out>/holds.json and
+the Holds section of docs/performance.md, prints the table, and stops everything it started.
+Exit code 1: the run failed (calls not queued, a notification lost, the baseline not
+measured); 2: the stack could not start.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bench import stock_rasa
 from bench.holds import run_holds
 from bench.report import table, update_doc, write_json
 from launcher.processes import PROJECT_ROOT, ProcessFailed, free_port
@@ -50,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     holds.add_argument("--concurrency", type=int, default=8, help="calls placed at once (8)")
     holds.add_argument("--seed", type=int, default=1, help="which calls get picked up (1)")
     holds.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
+    holds.add_argument(
+        "--stock",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure stock Rasa's trigger_intent → callback path in the same run, after"
+        " Stand-in's stack stopped (default: on)",
+    )
     holds.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     return parser
 
@@ -100,6 +110,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         stack.stop()
+    result["params"]["stock"] = args.stock
+    if args.stock:
+        # After Stand-in's stack stopped, so the two never compete for the cores; the same
+        # number of triggers at the same rate, and a burst as big as Stand-in's.
+        order = "after Stand-in's stack stopped"
+        print(f"[bench] stock Rasa baseline, {order}", file=sys.stderr, flush=True)
+        try:
+            stock = stock_rasa.run_stock(
+                result["pickups"]["sent"],
+                args.rate,
+                result["burst"]["size"],
+                work_dir=VAR_DIR / "stock",
+                order=order,
+            )
+        except KeyboardInterrupt:
+            print("bench: interrupted; the stock server is stopped", file=sys.stderr)
+            return 130
+        stock_rasa.attach(result, stock)
     path = write_json(args.out, result)
     if not args.no_doc:
         update_doc(DOC, result)

@@ -74,11 +74,48 @@ def table(result: dict[str, Any]) -> str:
             f"{_latency(burst['latency_s'], ('p50', 'p95', 'max'))};"
             f" {burst['arrived']} of {burst['size']} arrived",
         ),
+        *stock_rows(result),
         (f"aim: p95 under {AIM_P95_S:g} s at {AIM_HOLDS:,} holds", aim),
     ]
     lines = ["| figure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     return "\n".join(lines)
+
+
+def stock_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The same-run stock Rasa baseline (bench/stock_rasa.py); none when it was not run."""
+    stock = result.get("stock")
+    if stock is None:
+        return []
+    name = "stock Rasa: trigger_intent → callback (p50 / p95)"
+    ratio_name = "Stand-in pickup p95 ÷ stock p95"
+    if not stock.get("ok") and "sequential" not in stock:
+        problem = (stock.get("problems") or ["no figures"])[0].splitlines()[0][:200]
+        return [(name, f"failed: {problem}"), (ratio_name, "–")]
+    seq, burst = stock["sequential"], stock["burst"]
+    training = stock.get("training") or {}
+    if training.get("trained_now"):
+        model = f"model trained now in {training.get('seconds')} s"
+    else:
+        model = "model from the cache"
+    comparison = result.get("comparison") or {}
+
+    def times(value: float | None) -> str:
+        return "–" if value is None else f"{value:g}×"
+
+    return [
+        (
+            name,
+            f"{_latency(seq['latency_s'], ('p50', 'p95'))}; {seq['arrived']} of {seq['sent']}"
+            f" arrived at {stock['params']['rate']:g}/s; burst of {burst['sent']}:"
+            f" {_latency(burst['latency_s'], ('p50', 'p95'))}; run {stock['order']}, {model}",
+        ),
+        (
+            ratio_name,
+            f"{times(comparison.get('pickup_p95_over_stock_p95'))} (burst:"
+            f" {times(comparison.get('burst_p95_over_stock_burst_p95'))})",
+        ),
+    ]
 
 
 def machine_line(result: dict[str, Any]) -> str:
@@ -95,6 +132,7 @@ def command_line(result: dict[str, Any]) -> str:
     return (
         f"python -m bench holds --calls {p['calls']} --pickups {p['pickups']} --rate {p['rate']:g}"
         f" --burst {p['burst']} --hold-seconds {p['hold_seconds']:g}"
+        + ("" if p.get("stock", True) else " --no-stock")
     )
 
 
@@ -112,6 +150,14 @@ delivery) to the owner's "Take the call?" arriving at the callback receiver. CPU
 process group's utime + stime over the window (`/proc`), as % of one core; peak memory is the
 group's VmHWM. The desk's clock stands still except for the advances, so no call reaches an
 agent on its own before the pickups.
+
+Baseline in the same run (`--stock`, the default): Rasa's own starter assistant (`rasa init`,
+no action server, in-memory tracker store), served by the same launcher with the same callback
+channel into the same kind of inbox, once Stand-in's stack has stopped. Its latency runs from
+just before `POST /conversations/{{id}}/trigger_intent?output_channel=callback` (intent
+`greet`, answered with `utter_greet`: the path Stand-in's action server uses to notify) to the
+reply arriving at the inbox, one new conversation per trigger, at the pickups' rate and then in
+a burst of the same size. The ratio is what Stand-in adds on top of Rasa's bare delivery.
 
 Machine: {machine_line(result)}
 
