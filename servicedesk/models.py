@@ -78,6 +78,11 @@ class TicketStatus(str, Enum):
     cancelled = "cancelled"
 
 
+class QuestionKind(str, Enum):
+    general = "general"
+    identity = "identity"  # only the account holder knows the answer (an identity check)
+
+
 class CallState(str, Enum):
     ivr = "ivr"
     queued = "queued"
@@ -222,6 +227,10 @@ class TicketsQuery(Request):
     provider: str | None = None
 
 
+class TicketEscalate(Request):
+    reason: constr(min_length=1, max_length=1000)  # type: ignore[valid-type]
+
+
 class NoteCreate(Request):
     text: constr(min_length=1, max_length=5000)  # type: ignore[valid-type]
 
@@ -229,6 +238,9 @@ class NoteCreate(Request):
 class StatusAt(Response):
     status: str
     at: str
+    event: str | None = Field(
+        None, description="Set on entries that are not a status change, e.g. escalated"
+    )
 
 
 class Note(Response):
@@ -250,12 +262,20 @@ class Ticket(Response):
     device_id: str | None
     status: TicketStatus
     question: str | None
+    question_kind: QuestionKind | None = Field(
+        None,
+        description="Set with question: general, or identity (a check only the account holder"
+        " can answer, e.g. a security question or the last payment amount)",
+    )
     notes: list[Note]
     on_behalf_of: dict[str, Any]
     client: Client
     created_at: str
     updated_at: str
     history: list[StatusAt]
+    escalated: bool = False
+    escalated_at: str | None = None
+    escalation_reason: str | None = None
 
 
 class TicketList(Response):
@@ -552,6 +572,10 @@ class Faults(Request):
 class SimTicketStatus(Request):
     status: TicketStatus
     question: constr(min_length=1, max_length=1000) | None = None  # type: ignore[valid-type]
+    question_kind: QuestionKind | None = Field(
+        None,
+        description="general or identity; defaults to the seeded question's kind, else general",
+    )
 
 
 class SimRateLimit(Request):

@@ -9,6 +9,11 @@ from typing import Any
 
 DAYS_MON_FRI = ["mon", "tue", "wed", "thu", "fri"]
 
+# The kinds of question a provider asks on a ticket (see `questions` below).
+GENERAL = "general"
+IDENTITY = "identity"  # something only the account holder knows (security question, payments)
+QUESTION_KINDS = (GENERAL, IDENTITY)
+
 
 def _leaf(digit: str, label: str, topic: str, queue: str) -> dict[str, Any]:
     return {"digit": digit, "label": label, "topic": topic, "queue": queue}
@@ -20,6 +25,11 @@ def _operator() -> dict[str, Any]:
 
 def _cat(cid: str, name: str, description: str) -> dict[str, str]:
     return {"id": cid, "name": name, "description": description}
+
+
+# Each provider's `questions` is a list of (category, question, kind): 30 min after a ticket in
+# that category reaches in_progress, the provider asks the question (once). An older single
+# `question` tuple, (category, question) or (category, question, kind), is still understood.
 
 
 PROVIDERS: dict[str, dict[str, Any]] = {
@@ -79,10 +89,9 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                 "timezone": "Europe/Lisbon",
             }
         ],
-        "question": (
-            "internet",
-            "Which lights on your router are on or blinking right now?",
-        ),
+        "questions": [
+            ("internet", "Which lights on your router are on or blinking right now?", GENERAL),
+        ],
     },
     "voltra-motors": {
         "id": "voltra-motors",
@@ -144,7 +153,9 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": ["repair", "maintenance", "tyre_change"],
         "technician_visits": False,
         "visit_locations": [],
-        "question": ("charging", "Does the charging port light up when you plug in the cable?"),
+        "questions": [
+            ("charging", "Does the charging port light up when you plug in the cable?", GENERAL),
+        ],
     },
     "brightgrid-energy": {
         "id": "brightgrid-energy",
@@ -181,7 +192,15 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": [],
         "technician_visits": False,
         "visit_locations": [],
-        "question": ("outage", "Is the outage affecting your whole street or only your home?"),
+        "questions": [
+            ("outage", "Is the outage affecting your whole street or only your home?", GENERAL),
+            # An identity check: only the account holder knows the answer.
+            (
+                "billing",
+                "To confirm it's you: what was the amount of your last payment?",
+                IDENTITY,
+            ),
+        ],
     },
     "aquaflow-water": {
         "id": "aquaflow-water",
@@ -218,7 +237,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": [],
         "technician_visits": False,
         "visit_locations": [],
-        "question": ("leak", "Can you see water outside or inside your home?"),
+        "questions": [("leak", "Can you see water outside or inside your home?", GENERAL)],
     },
     "homecare-appliances": {
         "id": "homecare-appliances",
@@ -263,7 +282,13 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                 "timezone": "Europe/Lisbon",
             }
         ],
-        "question": ("repair", "Is the appliance still under warranty, and when did you buy it?"),
+        "questions": [
+            (
+                "repair",
+                "Is the appliance still under warranty, and when did you buy it?",
+                GENERAL,
+            ),
+        ],
     },
 }
 
@@ -412,8 +437,25 @@ SLOT_LENGTH_S = 2 * 3600
 
 def public_provider(provider: dict[str, Any]) -> dict[str, Any]:
     """The directory entry: internal-only keys dropped, locations of visits included."""
-    out = {k: v for k, v in provider.items() if k not in ("question", "typical_wait_s")}
+    internal = ("question", "questions", "typical_wait_s")
+    out = {k: v for k, v in provider.items() if k not in internal}
     out["typical_wait_s"] = provider["typical_wait_s"]
+    return out
+
+
+def provider_questions(provider_id: str) -> list[tuple[str, str, str]]:
+    """The provider's (category, question, kind) triples, the older `question` form included."""
+    provider = PROVIDERS[provider_id]
+    entries = list(provider.get("questions") or [])
+    if provider.get("question"):
+        entries.append(provider["question"])
+    out = []
+    for entry in entries:
+        category, question, *rest = entry
+        kind = rest[0] if rest else GENERAL
+        if kind not in QUESTION_KINDS:
+            raise ValueError(f"{provider_id}: question kind {kind!r} is not in {QUESTION_KINDS}")
+        out.append((category, question, kind))
     return out
 
 

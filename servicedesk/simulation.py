@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .clock import to_iso
-from .seed import AGENT_NAMES, PROVIDERS
+from .seed import AGENT_NAMES, GENERAL, PROVIDERS, provider_questions
 from .webhooks import emit
 
 if TYPE_CHECKING:
@@ -38,22 +38,57 @@ TERMINAL_TICKET = ("resolved", "closed", "cancelled")
 
 
 # -- tickets ------------------------------------------------------------------------------------
+def provider_question_and_kind(provider_id: str, category: str) -> tuple[str, str] | None:
+    """The (question, kind) the provider asks on tickets in `category`, if any."""
+    for cat, question, kind in provider_questions(provider_id):
+        if cat == category:
+            return question, kind
+    return None
+
+
 def provider_question(provider_id: str, category: str) -> str | None:
-    question = PROVIDERS[provider_id].get("question")
-    return question[1] if question and question[0] == category else None
+    found = provider_question_and_kind(provider_id, category)
+    return found[0] if found else None
+
+
+def ticket_defaults(ticket: dict[str, Any]) -> dict[str, Any]:
+    """Fill fields added later, so tickets stored by an older desk read like new ones."""
+    ticket.setdefault("question_kind", GENERAL if ticket.get("question") else None)
+    ticket.setdefault("escalated", False)
+    ticket.setdefault("escalated_at", None)
+    ticket.setdefault("escalation_reason", None)
+    return ticket
 
 
 def ticket_set_status(
-    store: Store, ticket: dict[str, Any], status: str, at: float, question: str | None = None
+    store: Store,
+    ticket: dict[str, Any],
+    status: str,
+    at: float,
+    question: str | None = None,
+    question_kind: str | None = None,
 ) -> None:
-    """Move a ticket to `status` at sim time `at`, reschedule what follows and tell webhooks."""
+    """Move a ticket to `status` at sim time `at`, reschedule what follows and tell webhooks.
+
+    `question` (with its `question_kind`, general by default) applies to awaiting_customer only;
+    any other status clears both.
+    """
+    ticket_defaults(ticket)
     ticket["status"] = status
     ticket["updated_at"] = to_iso(at)
     ticket["history"].append({"status": status, "at": to_iso(at)})
-    ticket["question"] = question if status == "awaiting_customer" else None
-    if status == "awaiting_customer":
+    asking = status == "awaiting_customer"
+    ticket["question"] = question if asking else None
+    ticket["question_kind"] = (question_kind or GENERAL) if asking and question else None
+    if asking:
         ticket.setdefault("questions", []).append(
-            {"question": question, "asked_at": to_iso(at), "answered_at": None, "note_id": None}
+            {
+                "question": question,
+                "kind": ticket["question_kind"],
+                "asked_at": to_iso(at),
+                "answered_at": None,
+                "note_id": None,
+            }
         )
     store.cancel_jobs(ticket["id"])
     _schedule_ticket(store, ticket, at)
@@ -77,6 +112,22 @@ def _schedule_ticket(store: Store, ticket: dict[str, Any], at: float) -> None:
         store.schedule(at + TICKET_CLOSE_S, "ticket.close", ticket["id"])
 
 
+def ticket_escalate(store: Store, ticket: dict[str, Any], reason: str, at: float) -> None:
+    """Escalate a ticket: urgent severity, a history entry and ticket.status_changed.
+
+    The status and what is scheduled for the ticket stay as they are.
+    """
+    ticket_defaults(ticket)
+    ticket["escalated"] = True
+    ticket["escalated_at"] = to_iso(at)
+    ticket["escalation_reason"] = reason
+    ticket["severity"] = "urgent"
+    ticket["updated_at"] = to_iso(at)
+    ticket["history"].append({"status": ticket["status"], "at": to_iso(at), "event": "escalated"})
+    store.update("tickets", ticket)
+    emit(store, ticket["account_id"], "ticket.status_changed", ticket, at)
+
+
 def schedule_new_ticket(store: Store, ticket: dict[str, Any], at: float) -> None:
     _schedule_ticket(store, ticket, at)
 
@@ -86,10 +137,11 @@ def _ticket_job(target: str) -> Callable[[Store, str, Any, float], None]:
         ticket = store.get("tickets", ref)
         if ticket is None or ticket["status"] in ("closed", "cancelled"):
             return
-        question = None
+        question = kind = None
         if target == "awaiting_customer":
-            question = provider_question(ticket["provider"], ticket["category"])
-        ticket_set_status(store, ticket, target, at, question)
+            found = provider_question_and_kind(ticket["provider"], ticket["category"])
+            question, kind = found if found else (None, None)
+        ticket_set_status(store, ticket, target, at, question, kind)
 
     return run
 

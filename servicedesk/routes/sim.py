@@ -19,12 +19,12 @@ from ..models import (
     SimRateLimit,
     SimTicketStatus,
 )
-from ..seed import PROVIDERS
+from ..seed import GENERAL, PROVIDERS
 from ..simulation import (
     call_callback_due,
     call_connect_agent,
     call_end,
-    provider_question,
+    provider_question_and_kind,
     ticket_set_status,
 )
 from ..slots import SlotError, parse_slot_id
@@ -179,18 +179,22 @@ def end_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
 
 @route("POST", "/_sim/tickets/{ticket_id}/status", body=SimTicketStatus, response=Generic, **SIM)
 def force_ticket_status(ctx: Ctx, body: SimTicketStatus, ticket_id: str) -> dict[str, Any]:
-    """Force a ticket into a status (awaiting_customer takes an optional question)."""
+    """Force a ticket into a status (awaiting_customer takes an optional question and kind)."""
     store = ctx.desk.store
     ticket = store.get("tickets", ticket_id)
     if ticket is None:
         raise not_found("ticket", ticket_id)
     status = body.status.value
-    question = None
+    question = kind = None
     if status == "awaiting_customer":
-        question = (
-            body.question
-            or provider_question(ticket["provider"], ticket["category"])
-            or GENERIC_QUESTION
-        )
-    ticket_set_status(store, ticket, status, ctx.now, question)
+        seeded = provider_question_and_kind(ticket["provider"], ticket["category"])
+        if body.question:
+            question, kind = body.question, GENERAL
+        elif seeded:
+            question, kind = seeded
+        else:
+            question, kind = GENERIC_QUESTION, GENERAL
+        if body.question_kind is not None:
+            kind = body.question_kind.value
+    ticket_set_status(store, ticket, status, ctx.now, question, kind)
     return ticket

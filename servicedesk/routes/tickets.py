@@ -1,4 +1,4 @@
-"""Tickets: open, read, add notes (which answer the provider's question), cancel."""
+"""Tickets: open, read, add notes (which answer the provider's question), cancel, escalate."""
 
 from __future__ import annotations
 
@@ -14,11 +14,18 @@ from ..models import (
     Request,
     Ticket,
     TicketCreate,
+    TicketEscalate,
     TicketList,
     TicketsQuery,
 )
 from ..seed import PROVIDERS
-from ..simulation import TERMINAL_TICKET, schedule_new_ticket, ticket_set_status
+from ..simulation import (
+    TERMINAL_TICKET,
+    schedule_new_ticket,
+    ticket_defaults,
+    ticket_escalate,
+    ticket_set_status,
+)
 
 
 class TicketCancel(Request):
@@ -29,7 +36,7 @@ def owned_ticket(ctx: Ctx, ticket_id: str) -> dict[str, Any]:
     ticket = ctx.desk.store.get_owned("tickets", ticket_id, ctx.account_id or "")
     if ticket is None:
         raise not_found("ticket", ticket_id)
-    return ticket
+    return ticket_defaults(ticket)
 
 
 def account_device_ids(account: dict[str, Any]) -> list[str]:
@@ -76,6 +83,7 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> dict[str, Any]:
         "device_id": body.device_id,
         "status": "open",
         "question": None,
+        "question_kind": None,
         "questions": [],
         "notes": [],
         "on_behalf_of": behalf,
@@ -83,6 +91,9 @@ def create_ticket(ctx: Ctx, body: TicketCreate) -> dict[str, Any]:
         "created_at": at,
         "updated_at": at,
         "history": [{"status": "open", "at": at}],
+        "escalated": False,
+        "escalated_at": None,
+        "escalation_reason": None,
     }
     ctx.desk.store.insert("tickets", ticket)
     schedule_new_ticket(ctx.desk.store, ticket, ctx.now)
@@ -100,7 +111,7 @@ def list_tickets(ctx: Ctx, query: TicketsQuery) -> dict[str, Any]:
         status=query.status.value if query.status else None,
         provider=query.provider,
     )
-    return {"tickets": tickets}
+    return {"tickets": [ticket_defaults(t) for t in tickets]}
 
 
 @route("GET", "/v1/tickets/{ticket_id}", response=Ticket, errors=[404])
@@ -160,4 +171,23 @@ def cancel_ticket(ctx: Ctx, body: TicketCancel, ticket_id: str) -> dict[str, Any
     if body.reason:
         ticket["cancel_reason"] = body.reason
     ticket_set_status(ctx.desk.store, ticket, "cancelled", ctx.now)
+    return Result(ticket, 200)
+
+
+@route(
+    "POST",
+    "/v1/tickets/{ticket_id}/escalate",
+    body=TicketEscalate,
+    response=Ticket,
+    creates=True,
+    errors=[404, 409, 422],
+)
+def escalate_ticket(ctx: Ctx, body: TicketEscalate, ticket_id: str) -> dict[str, Any]:
+    """Escalate a ticket that is not closed or cancelled: severity becomes urgent."""
+    ticket = owned_ticket(ctx, ticket_id)
+    if ticket["status"] in ("closed", "cancelled"):
+        raise invalid_state(
+            f"The ticket is {ticket['status']} and can no longer be escalated.", ticket["status"]
+        )
+    ticket_escalate(ctx.desk.store, ticket, body.reason, ctx.now)
     return Result(ticket, 200)
