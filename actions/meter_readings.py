@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.errors import ConfigError
 from actions.idempotency import request_key
 from actions.number_parsing import find_number, normalise_unit
+from actions.owner_forms import OwnerFormValidation
 from actions.owner_profile import Account, Meter
 from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.provider_directory import normalise
@@ -76,7 +77,7 @@ def _describe(meter: Meter) -> str:
     return f"{meter.kind} meter {meter.id}"
 
 
-class ValidateMeterReadingForm(FormValidationAction):
+class ValidateMeterReadingForm(OwnerFormValidation):
     def name(self) -> str:
         return "validate_meter_reading_form"
 
@@ -173,7 +174,7 @@ class ActionSubmitMeterReading(Action):
             meter_id=meter.id,
             value=float(tracker.get_slot("reading_value")),
             unit=meter.unit,
-            read_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            read_at=(await _company_now(svc, account.provider)).isoformat(),
         ).dict()
         pending = {
             "kind": "meter_reading",
@@ -249,3 +250,15 @@ class ActionAskReadingMeter(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_ask_reading_meter", meters=_meter_list(services()))
         return []
+
+
+async def _company_now(svc: Services, provider: str) -> datetime:
+    """The reading is taken now, by the company's clock: a company whose clock runs behind
+    ours (the simulated desk) refuses a reading from its future. The wall clock when the
+    company does not say."""
+    try:
+        _, key = svc.profile.credentials(provider)
+        now = await svc.desk.desk_now(key, provider)
+    except (DeskError, ConfigError):
+        now = datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).replace(microsecond=0)
