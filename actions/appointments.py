@@ -18,13 +18,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.errors import ConfigError
+from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
+from actions.owner_forms import OwnerFormValidation
 from actions.owner_profile import Account
 from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.provider_directory import display_name, normalise
@@ -296,7 +298,7 @@ class _SlotChoosing:
         return {"appointment_slot": offered[index]["slot_id"]}
 
 
-class ValidateAppointmentForm(FormValidationAction):
+class ValidateAppointmentForm(OwnerFormValidation):
     def name(self) -> str:
         return "validate_appointment_form"
 
@@ -342,7 +344,7 @@ class ValidateAppointmentForm(FormValidationAction):
         return await _SlotChoosing.extract_appointment_slot(dispatcher, tracker, domain)
 
 
-class _TargetFinding(FormValidationAction):
+class _TargetFinding(OwnerFormValidation):
     """Which booked appointment the owner means (reschedule and cancel)."""
 
     @abstractmethod
@@ -511,10 +513,14 @@ class ActionAskAppointmentSlot(Action):
                     response="utter_no_free_slots", provider_name=await display_name(svc, provider)
                 )
                 return [ActiveLoop(None), *_reset()]
+        name = await display_name(svc, provider)
         dispatcher.utter_message(
             response="utter_ask_appointment_slot",
-            provider_name=await display_name(svc, provider),
+            provider_name=name,
             slots=slot_lines(offered, _tz(svc)),
+        )
+        await ask_owner(
+            svc, tracker, "choose_slot", provider=provider, data={"provider_name": name}
         )
         return [SlotSet("appointment_offered", offered)]
 
@@ -535,6 +541,14 @@ class ActionAskAppointmentCancelConfirmed(Action):
             provider_name=entry["provider"],
             when=when(entry["start"], entry["end"], _tz(services())),
             location=_place(entry),
+        )
+        await ask_owner(
+            services(),
+            tracker,
+            "cancel_or_contract",
+            provider=entry.get("provider_id") or entry["provider"],
+            subject=f"cancel_appointment:{entry['id']}",
+            data={"provider_name": entry["provider"]},
         )
         return []
 
@@ -567,6 +581,7 @@ class ActionBookAppointment(Action):
         chosen = _chosen(tracker)
         if not provider or chosen is None:
             return _reset()  # the form ended without a choice and has said why
+        await owner_answered(svc, tracker, "choose_slot", "picked")
         cases = await asyncio.to_thread(svc.memory.cases, provider=provider, open_only=True)
         body = AppointmentCreate(
             slot_id=chosen["slot_id"],
@@ -598,6 +613,7 @@ class ActionRescheduleAppointment(Action):
         chosen = _chosen(tracker)
         if target is None or chosen is None:
             return _reset()  # nothing to move, and the owner has been told
+        await owner_answered(svc, tracker, "choose_slot", "picked")
         body = {"slot_id": chosen["slot_id"]}
         pending = {
             "kind": "appointment",
@@ -628,7 +644,12 @@ class ActionCancelAppointment(Action):
         target = _target(tracker)
         if target is None:
             return _reset()  # nothing to cancel, and the owner has been told
-        if tracker.get_slot("appointment_cancel_confirmed") is not True:
+        confirmed = tracker.get_slot("appointment_cancel_confirmed") is True
+        subject = f"cancel_appointment:{target['id']}"
+        await owner_answered(
+            svc, tracker, "cancel_or_contract", "yes" if confirmed else "no", subject
+        )
+        if not confirmed:
             dispatcher.utter_message(
                 response="utter_appointment_kept",
                 appointment_id=target["id"],

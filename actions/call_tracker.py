@@ -19,6 +19,7 @@ from typing import Any
 from actions.call_store import CallRecord, CallStore, Change, Step
 from actions.case_memory import utc_now
 from actions.dialer import Dialer
+from actions.handoffs import HandoffRegistry
 from actions.hold_policy import callback_worth_offering, minutes, queue_news, told
 from actions.menu_navigation import choose, node_at, ranked
 from actions.notices import Notice, NoticeOutbox, StoredNotice
@@ -27,6 +28,8 @@ from actions.quiet_hours import in_quiet_hours, quiet_window
 from actions.servicedesk_client import Call, DeskError, DeskRejected, Provider
 
 logger = logging.getLogger(__name__)
+
+HANDOFF_POINT = "agent_connected"
 
 MAX_PRESSES = 8
 UNDELIVERED_GRACE_S = 180
@@ -98,6 +101,8 @@ class CallTracker:
         self.next_poll: dict[str, float] = {}
         # Set by the server: wakes the notifier (from any thread) when a notice was queued.
         self.on_notice: Callable[[], None] = lambda: None
+        # Set by the runtime: where "take the call?" is recorded with every other handoff.
+        self.handoffs: HandoffRegistry | None = None
 
     def know(self, providers: list[Provider]) -> None:
         self.providers.update({p.id: p for p in providers})
@@ -119,9 +124,42 @@ class CallTracker:
         record = applied[0] if applied else self.store.get(call.id)
         if record is not None:
             self.heard(call.id, record.active)
+        if applied and record is not None:
+            self._mirror(record, applied[1].values.get("handoff"))
         if applied and applied[1].notices:
             self.on_notice()
         return applied
+
+    def _mirror(self, record: CallRecord, handoff: str | None) -> None:
+        """Keep the record of handoffs complete: "take the call?" asked, or gone unanswered
+        because the call ended first. (The answer and the timeout are mirrored where they
+        are decided.)"""
+        if self.handoffs is None or not record.conversation_id or handoff is None:
+            return
+        try:
+            if handoff == "waiting":
+                self.handoffs.open(
+                    HANDOFF_POINT,
+                    record.conversation_id,
+                    provider=record.provider,
+                    subject=record.call_id,
+                    output_channel=record.output_channel or "callback",
+                )
+            elif handoff == "missed":
+                self.handoffs.withdraw(
+                    record.conversation_id, HANDOFF_POINT, "call_ended", record.call_id
+                )
+        except Exception:
+            logger.exception("recording the handoff of %s failed", record.call_id)
+
+    def _close_handoff(self, record: CallRecord, status: str, outcome: str) -> None:
+        if self.handoffs is None or not record.conversation_id:
+            return
+        try:
+            close = self.handoffs.answer if status == "answered" else self.handoffs.lapse
+            close(record.conversation_id, HANDOFF_POINT, outcome, record.call_id)
+        except Exception:
+            logger.exception("recording the handoff of %s failed", record.call_id)
 
     def _decide(self, record: CallRecord, call: Call, source: str) -> Change:
         notify = dict(record.notify)
@@ -348,6 +386,7 @@ class CallTracker:
         )
         if not claimed:
             return Decision("too_late", self.store.get(record.call_id), {})
+        await asyncio.to_thread(self._close_handoff, record, "answered", "taken")
         phone = self.profile.owner.phone
         try:
             call = await self.dialer.transfer(
@@ -379,6 +418,10 @@ class CallTracker:
         )
         if not claimed:
             return Decision("too_late", self.store.get(record.call_id), {})
+        if by == "owner":
+            await asyncio.to_thread(self._close_handoff, record, "answered", "declined")
+        else:
+            await asyncio.to_thread(self._close_handoff, record, "lapsed", "callback_or_hang_up")
         decision = await self._callback_or_hang_up(record, f"handoff-{by}")
         if by == "timeout":
             await asyncio.to_thread(

@@ -24,14 +24,16 @@ from actions.call_store import CallRecord
 from actions.call_tracker import Decision
 from actions.errors import ConfigError
 from actions.follow_up import local_time, named_provider, provider_name
+from actions.handoff_notices import HANDLED_KINDS, say_handoff_notice
 from actions.hold_policy import minutes
 from actions.idempotency import request_key
 from actions.log_masking import mask
 from actions.notices import Notice
+from actions.owner_control import refuse_if_held
 from actions.pending_requests import turn_marker
-from actions.runtime import Services, services
+from actions.phrases import phrase
+from actions.runtime import Services, push_channel, services
 from actions.servicedesk_client import Call, DeskRejected, DeskTimeout, DeskUnavailable, Provider
-from actions.settings import PUSH_CHANNELS
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +104,6 @@ DECISION_PHRASES = {
 }
 
 
-def phrase(domain: DomainDict, table: dict[str, str], key: str | None, default: str) -> str:
-    """The text of the response `table[key]` (or `table[default]`), to use as a parameter."""
-    name = table.get(key or "", table[default])
-    variants = (domain.get("responses") or {}).get(name) or [{}]
-    return str(variants[0].get("text", ""))
-
-
 def reason_from(text: str, provider: Provider | None) -> str:
     """The reason for the call without the request around it: "call Nimbus about my bill"
     gives "my bill"."""
@@ -119,12 +114,6 @@ def reason_from(text: str, provider: Provider | None) -> str:
     reason = _FILLER.sub(" ", reason)
     reason = re.sub(r"\s+", " ", reason).strip(" ,.?!")
     return reason[:300]
-
-
-def push_channel(svc: Services, tracker: Tracker) -> str:
-    """Where the owner's notices go: the channel they use when it can push, else the default."""
-    latest = tracker.get_latest_input_channel()
-    return latest if latest in PUSH_CHANNELS else svc.settings.notify_channel
 
 
 def _when(svc: Services, value: Any) -> str:
@@ -227,6 +216,8 @@ class ActionPlaceCall(Action):
             return []
         if svc.profile.account_for(provider.id) is None:
             dispatcher.utter_message(response="utter_call_no_account", provider_name=provider.name)
+            return []
+        if await refuse_if_held(svc, provider.id, dispatcher):
             return []
         holding = await asyncio.to_thread(
             svc.calls.store.latest, provider.id, tracker.sender_id, True
@@ -393,6 +384,8 @@ class ActionRequestCallback(Action):
         if not records:
             dispatcher.utter_message(response="utter_call_none_active")
             return _clear_decision()
+        if await refuse_if_held(svc, records[0].provider, dispatcher):
+            return _clear_decision()
         return await _callback(dispatcher, svc, records[0], "owner", domain) + _clear_decision()
 
 
@@ -525,4 +518,6 @@ class ActionDeliverNotice(Action):
             logger.error("notice %s belongs to another conversation; not said", stored.id)
             return []
         notice = Notice(stored.kind, stored.params, stored.subject, stored.urgent)
+        if notice.kind in HANDLED_KINDS:
+            return await say_handoff_notice(dispatcher, svc, notice, tracker, domain)
         return await say_notice(dispatcher, svc, notice)

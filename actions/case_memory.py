@@ -81,6 +81,7 @@ class Case:
     conversation_id: str | None
     last_event_at: datetime | None
     first_seen_at: datetime
+    question_kind: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -248,6 +249,7 @@ class CaseMemory:
             "severity": ticket.get("severity"),
             "status": str(ticket["status"]),
             "question": ticket.get("question"),
+            "question_kind": ticket.get("question_kind") if ticket.get("question") else None,
             "created_at": _naive_utc(ticket.get("created_at")),
             "updated_at": _naive_utc(ticket["updated_at"]),
             "conversation_id": conversation_id,
@@ -261,7 +263,14 @@ class CaseMemory:
             set_={
                 **{
                     col: new[col]
-                    for col in ("status", "question", "updated_at", "summary", "severity")
+                    for col in (
+                        "status",
+                        "question",
+                        "question_kind",
+                        "updated_at",
+                        "summary",
+                        "severity",
+                    )
                 },
                 "category": func.coalesce(new.category, cases.c.category),
                 "created_at": func.coalesce(cases.c.created_at, new.created_at),

@@ -129,3 +129,66 @@ async def needs_consent(svc: Services, amount: float, currency: str) -> bool:
     prefs = await current_preferences(svc)
     within = prefs.spending_limit > 0 and currency == prefs.currency
     return not (within and 0 < amount <= prefs.spending_limit)
+
+
+# --- the owner's explicit yes to what cannot be undone: cancellations, contract changes ------
+
+CANCEL_OR_CONTRACT = "cancel_or_contract"
+CANCEL_SERVICE, CONTRACT_CHANGE, ESCALATION = "cancel_service", "contract_change", "escalation"
+# Ticket categories that end or change a contract: sending one needs the owner's yes.
+CONTRACT_CATEGORIES = frozenset({"cancellation"})
+
+
+def item_of(kind: str, subject: str) -> str:
+    """What a permission is for: the kind of change and its provider or ticket."""
+    return f"{kind}:{subject}"
+
+
+def owner_said_it(tracker: object) -> bool:
+    """Whether the latest message is the owner's own words in their conversation.
+
+    An external event (a provider's webhook turned into `trigger_intent`, a notice) is never
+    the owner speaking, whatever intent it carries: it can never grant anything."""
+    latest = getattr(tracker, "latest_message", None) or {}
+    metadata = latest.get("metadata") or {}
+    text = str(latest.get("text") or "")
+    return not metadata.get("is_external") and not text.startswith("EXTERNAL:")
+
+
+async def record_permission(
+    svc: Services,
+    conversation_id: str,
+    provider: str,
+    item: str,
+    description: str,
+    granted: bool,
+    owner_words: str,
+) -> int:
+    """Record the owner's yes or no to `item` (e.g. "cancel_service:nimbus-telecom"); a yes is
+    used once, within the consent TTL, by the request that carries it out."""
+    return await asyncio.to_thread(
+        svc.memory.record_consent,
+        conversation_id,
+        CANCEL_OR_CONTRACT,
+        GRANTED if granted else REFUSED,
+        provider=provider,
+        description=description,
+        owner_words=owner_words,
+        data={"item": item},
+        expires_at=utc_now() + timedelta(seconds=svc.settings.consent_ttl_s),
+    )
+
+
+async def authorise_change(
+    svc: Services, conversation_id: str, provider: str, item: str, request_key: str
+) -> Authorisation | None:
+    """Whether `request_key` may carry out `item` now: only with the owner's unused yes to
+    exactly that item at that provider, from this conversation. None: do not send."""
+    candidates = await asyncio.to_thread(
+        svc.memory.usable_consents, conversation_id, CANCEL_OR_CONTRACT, request_key, utc_now()
+    )
+    for row in candidates:
+        if row["provider"] == provider and row["data"].get("item") == item:
+            if await asyncio.to_thread(svc.memory.use_consent, row["id"], request_key):
+                return Authorisation("consent", row["id"])
+    return None

@@ -16,18 +16,28 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_memory import Case
 from actions.errors import ConfigError
+from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
+from actions.identity_answers import RELAYED as IDENTITY_RELAYED
+from actions.identity_answers import relay_identity_answer
+from actions.owner_forms import OwnerFormValidation
 from actions.owner_profile import Account
 from actions.pending_requests import sending_credentials, turn_marker
 from actions.provider_directory import display_name
-from actions.runtime import Services, services
+from actions.provider_questions import (
+    IDENTITY_POINT,
+    QUESTION_POINT,
+    is_identity_question,
+    subject_for,
+)
+from actions.runtime import Services, push_channel, services
 from actions.servicedesk_client import (
     DeskError,
     DeskRejected,
@@ -40,11 +50,11 @@ logger = logging.getLogger(__name__)
 
 NOTE_FORM = "case_note_form"
 CANCEL_FORM = "cancel_case_form"
-NOTE_SLOTS = ("case_ticket", "case_note_text", "case_question")
+NOTE_SLOTS = ("case_ticket", "case_note_text", "case_question", "case_question_kind")
 CANCEL_SLOTS = ("case_ticket", "cancel_confirmed")
 START_INTENTS = {"add_case_note", "answer_provider_question", "cancel_case"}
 # Messages that steer the conversation rather than answer the question asked.
-NOT_AN_ANSWER = {"stop", "help", "bot_challenge", "try_again"}
+NOT_AN_ANSWER = {"stop", "help", "bot_challenge", "try_again", "EXTERNAL_notice"}
 TICKET_ID = re.compile(r"\btck-[a-z0-9]+\b", re.IGNORECASE)
 # What comes after these words is the information itself: "add that it happens every evening".
 NOTE_LEAD = re.compile(
@@ -194,7 +204,7 @@ def note_from(text: str) -> str | None:
     return note or None
 
 
-class _CaseFormValidation(FormValidationAction):
+class _CaseFormValidation(OwnerFormValidation):
     """Shared by both forms: which case is meant, checked against the memory and the desk."""
 
     form = ""
@@ -224,9 +234,10 @@ class _CaseFormValidation(FormValidationAction):
             return {"case_ticket": None}
         try:
             ticket = await refresh(svc, case, tracker.sender_id)
-            status, question = ticket.status, ticket.question
+            status, question, kind = ticket.status, ticket.question, ticket.question_kind
         except (DeskError, ConfigError):
-            status, question = case.status, case.question  # the desk decides when it is sent
+            # The desk decides when it is sent.
+            status, question, kind = case.status, case.question, case.question_kind
         if status in ("closed", "cancelled") or (self.form == CANCEL_FORM and status == "resolved"):
             dispatcher.utter_message(
                 response="utter_case_is_final",
@@ -237,7 +248,15 @@ class _CaseFormValidation(FormValidationAction):
             return {"case_ticket": None}
         result: dict[str, Any] = {"case_ticket": case.ticket_id}
         if self.form == NOTE_FORM:
-            result["case_question"] = question if status == "awaiting_customer" else None
+            asked = question if status == "awaiting_customer" else None
+            result["case_question"] = asked
+            result["case_question_kind"] = (
+                None
+                if not asked
+                else "identity"
+                if is_identity_question(asked, kind)
+                else "general"
+            )
         return result
 
 
@@ -252,8 +271,22 @@ class ValidateCaseNoteForm(_CaseFormValidation):
         if tracker.get_slot("case_note_text") or intent in NOT_AN_ANSWER or not text:
             return {}
         if tracker.get_slot("requested_slot") == "case_note_text":
+            if tracker.get_slot("case_question_kind") == "identity":
+                # Passed through now, from the message itself: never kept in a slot.
+                case = services().memory.case(str(tracker.get_slot("case_ticket")))
+                if case is None:
+                    return {}
+                done = await relay_identity_answer(services(), dispatcher, tracker, case, text)
+                return {"case_note_text": IDENTITY_RELAYED if done else None}
             return {"case_note_text": text}
         if intent in ("add_case_note", "answer_provider_question"):
+            case = pick_case(services(), tracker)
+            if (
+                case is not None
+                and case.question
+                and is_identity_question(case.question, case.question_kind)
+            ):
+                return {}  # an identity answer is asked for on its own, never taken in passing
             note = note_from(text)
             return {"case_note_text": note} if note else {}
         return {}
@@ -261,6 +294,8 @@ class ValidateCaseNoteForm(_CaseFormValidation):
     async def validate_case_note_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if tracker.get_slot("case_question_kind") == "identity" and value != IDENTITY_RELAYED:
+            return {"case_note_text": None}  # only ever passed through by the extraction
         text = str(value or "").strip()
         if len(text) > MAX_NOTE:
             dispatcher.utter_message(response="utter_case_note_too_long", limit=MAX_NOTE)
@@ -311,7 +346,24 @@ class ActionAskCaseNoteText(Action):
         case = svc.memory.case(str(tracker.get_slot("case_ticket")))
         name = await provider_name(svc, case.provider) if case else "the company"
         question = tracker.get_slot("case_question")
-        if question:
+        if question and case is not None:
+            identity = tracker.get_slot("case_question_kind") == "identity"
+            dispatcher.utter_message(
+                response="utter_identity_question" if identity else "utter_provider_asks",
+                provider_name=name,
+                question=question,
+                ticket_id=case.ticket_id,
+            )
+            await asyncio.to_thread(
+                svc.handoffs.open,
+                IDENTITY_POINT if identity else QUESTION_POINT,
+                tracker.sender_id,
+                provider=case.provider,
+                subject=subject_for(case.ticket_id, question),
+                data={"ticket_id": case.ticket_id, "question": question},
+                output_channel=push_channel(svc, tracker),
+            )
+        elif question:
             dispatcher.utter_message(
                 response="utter_provider_asks", provider_name=name, question=question
             )
@@ -343,6 +395,15 @@ class ActionAskCancelConfirmed(Action):
                 {"title": "no", "payload": "/deny"},
             ],
         )
+        if case is not None:
+            await ask_owner(
+                svc,
+                tracker,
+                "cancel_or_contract",
+                provider=case.provider,
+                subject=f"cancel_ticket:{case.ticket_id}",
+                data={"ticket_id": case.ticket_id},
+            )
         return []
 
 
@@ -412,6 +473,8 @@ async def send_note(
     except DeskError:
         logger.info("reading %s back failed; its state is the one the note answer gave", ticket_id)
     await remember(svc, ticket, account, conversation_id)
+    if added.note.answers_question and conversation_id:
+        await asyncio.to_thread(svc.handoffs.answer, conversation_id, QUESTION_POINT, "answered")
     if added.note.answers_question:
         dispatcher.utter_message(
             response="utter_case_answer_delivered",
@@ -443,6 +506,8 @@ class ActionSendCaseNote(Action):
         ticket_id, text = tracker.get_slot("case_ticket"), tracker.get_slot("case_note_text")
         if not ticket_id or not text:
             return reset  # the form ended without a case (the owner has none open)
+        if text == IDENTITY_RELAYED:
+            return reset  # the answer went (once) as the owner gave it; nothing to send
         svc = services()
         case = svc.memory.case(str(ticket_id))
         if case is None:
@@ -548,7 +613,15 @@ class ActionCancelCase(Action):
         if case is None:
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
             return reset
-        if tracker.get_slot("cancel_confirmed") is not True:
+        confirmed = tracker.get_slot("cancel_confirmed") is True
+        await owner_answered(
+            svc,
+            tracker,
+            "cancel_or_contract",
+            "yes" if confirmed else "no",
+            f"cancel_ticket:{case.ticket_id}",
+        )
+        if not confirmed:
             dispatcher.utter_message(
                 response="utter_case_kept",
                 provider_name=await provider_name(svc, case.provider),

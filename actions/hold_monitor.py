@@ -1,5 +1,6 @@
-"""The action server's background work for calls: status polls when webhooks go quiet, the
-owner's answer timeout, and resuming everything after a restart.
+"""The action server's background work: status polls when a call's webhooks go quiet, the
+owner's answer timeouts (a call's agent, and every other handoff), and resuming everything
+after a restart.
 
 Webhooks are the main source; a call unheard of for `call_poll_s` is polled. The loop wakes
 every `tick_s`, so a poll or a timeout is at most that late.
@@ -12,18 +13,29 @@ import logging
 import time
 
 from actions.call_tracker import CallTracker
+from actions.handoffs import HandoffRegistry
 from actions.provider_directory import ProviderDirectory
+from actions.provider_questions import QuestionWatcher
 
 logger = logging.getLogger(__name__)
 
 POLL_CONCURRENCY = 20
+QUESTION_EVERY_TICKS = 2  # companies' open questions: looked at every second
 
 
 class HoldMonitor:
     def __init__(
-        self, tracker: CallTracker, directory: ProviderDirectory, tick_s: float = 0.5
+        self,
+        tracker: CallTracker,
+        directory: ProviderDirectory,
+        handoffs: HandoffRegistry | None = None,
+        questions: QuestionWatcher | None = None,
+        tick_s: float = 0.5,
     ) -> None:
         self.tracker = tracker
+        self.handoffs = handoffs
+        self.questions = questions
+        self._ticks = 0
         self.directory = directory
         self.tick_s = tick_s
         self._polls = asyncio.Semaphore(POLL_CONCURRENCY)
@@ -73,6 +85,12 @@ class HoldMonitor:
 
     async def tick(self) -> None:
         await self.tracker.expire_handoffs()
+        if self.handoffs is not None:
+            # The other points' safe defaults: the owner did not answer in time.
+            await asyncio.to_thread(self.handoffs.lapse_due)
+        self._ticks += 1
+        if self.questions is not None and self._ticks % QUESTION_EVERY_TICKS == 0:
+            await self.questions.tick()
         now = time.monotonic()
         due = [
             call_id

@@ -10,15 +10,16 @@ import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import services
+from actions.runtime import push_channel, services
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
+POINT = "misunderstood"
 
 
 def misunderstandings_in_a_row(tracker: Tracker) -> int:
@@ -62,4 +63,17 @@ class ActionHandleMisunderstanding(Action):
             summary=case.summary or "",
             status=case.status.replace("_", " "),
         )
-        return []
+        # The offer to take over is a handoff point: its yes hands the company to the owner.
+        await asyncio.to_thread(
+            svc.handoffs.open,
+            POINT,
+            tracker.sender_id,
+            provider=case.provider,
+            subject=case.ticket_id,
+            data={"ticket_id": case.ticket_id},
+            output_channel=push_channel(svc, tracker),
+        )
+        return [
+            SlotSet("handoff_question", POINT),
+            SlotSet("handoff_context", {"provider": case.provider, "ticket_id": case.ticket_id}),
+        ]

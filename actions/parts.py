@@ -15,14 +15,16 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
 from actions.errors import ConfigError
+from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
+from actions.owner_forms import OwnerFormValidation
 from actions.owner_profile import Account, Device
 from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.preferences import current_preferences
@@ -258,7 +260,7 @@ class ActionListParts(Action):
         return [SlotSet("part_device", device_id)]
 
 
-class ValidatePartOrderForm(FormValidationAction):
+class ValidatePartOrderForm(OwnerFormValidation):
     def name(self) -> str:
         return "validate_part_order_form"
 
@@ -370,8 +372,17 @@ class ValidatePartOrderForm(FormValidationAction):
         if not isinstance(quote, dict):
             return {}
         granted = _intent(tracker) == "affirm"
+        svc = services()
+        answered = await owner_answered(
+            svc, tracker, "approve_cost", "granted" if granted else "refused"
+        )
+        latest = await asyncio.to_thread(svc.handoffs.latest, tracker.sender_id, "approve_cost")
+        if answered is None and latest is not None and latest.status == "lapsed":
+            # The question lapsed (nothing was ordered, and the owner was told): a late yes
+            # approves nothing. The form asks again, with the price as it is now.
+            return {"part_order_confirmed": None, "part_quote": None}
         spend = _spend(quote, float(quote["total"]), str(quote["currency"]))
-        await record_decision(services(), tracker.sender_id, spend, granted, _text(tracker))
+        await record_decision(svc, tracker.sender_id, spend, granted, _text(tracker))
         return {"part_order_confirmed": granted}
 
 
@@ -462,6 +473,18 @@ class ActionAskPartOrderConfirmed(Action):
             amount=money(quote["total"]),
             currency=quote["currency"],
             destination=quote["destination"],
+        )
+        await ask_owner(
+            svc,
+            tracker,
+            "approve_cost",
+            provider=quote.get("provider"),
+            subject=f"{quote['sku']}@{quote.get('centre') or quote['destination']}",
+            data={
+                "item": f"{quote['sku']} {quote['name']}",
+                "amount": money(quote["total"]),
+                "currency": quote["currency"],
+            },
         )
         return [SlotSet("part_quote", quote)]
 

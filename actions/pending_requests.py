@@ -29,9 +29,16 @@ async def sending_credentials(
 ) -> tuple[Account, str] | None:
     """The account and key to send `what` with; None after telling the owner nothing was sent.
 
+    Every conversation sender comes through here, so this is where the owner's own hold on a
+    company ("I'll handle Nimbus") stops Stand-in from sending anything there.
+
     A missing account or key is a configuration fault: the request is dropped, not kept, since
     resending it could not succeed either.
     """
+    from actions.owner_control import refuse_if_held  # imports follow_up, which imports this
+
+    if await refuse_if_held(svc, provider_id, dispatcher):
+        return None
     try:
         return svc.profile.credentials(provider_id)
     except ConfigError as err:

@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -128,8 +128,11 @@ def receive(
     body: bytes,
     signature: str | None,
     calls: CallTracker | None = None,
+    on_case: Callable[[str], None] | None = None,
 ) -> Reply:
-    """Handle one delivery. Never raises: a store failure answers 503 so the provider retries."""
+    """Handle one delivery. Never raises: a store failure answers 503 so the provider retries.
+
+    `on_case(ticket_id)` runs after a ticket event changed a case (the closing account)."""
     if not secret:
         return error(503, "webhooks_not_configured", "STANDIN_WEBHOOK_SECRET is not set")
     # Authenticity first: an unsigned request learns nothing, not even whether it was valid.
@@ -152,10 +155,26 @@ def receive(
     except ValidationError as err:
         return _invalid(err, "data.")
     try:
-        return _apply(memory, provider_id, event, data, raw, calls)
+        reply = _apply(memory, provider_id, event, data, raw, calls)
     except Exception:
         logger.exception("webhook %s (%s) could not be stored", event.id, event.type)
         return error(503, "store_unavailable", "the event could not be stored; retry later")
+    if on_case is not None and reply[1].get("status") == "applied" and event.type in TICKET_EVENTS:
+        try:
+            on_case(str(event.data.get("id")))
+        except Exception:
+            # Stored already: the account of the case is lost, not the event. Said loudly.
+            logger.exception("the closing account of %s could not be queued", event.data.get("id"))
+    return reply
+
+
+def _kept(event_type: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """What of a delivery is stored: a ticket's notes are left out, since one may carry the
+    owner's answer to an identity check, which Stand-in never keeps."""
+    data = raw.get("data")
+    if event_type not in TICKET_EVENTS or not isinstance(data, dict) or "notes" not in data:
+        return raw
+    return {**raw, "data": {k: v for k, v in data.items() if k != "notes"}}
 
 
 def _validate_data(event: WebhookEvent) -> BaseModel | None:
@@ -194,7 +213,7 @@ def _apply(
         provider=provider_id,
         resource_id=resource_id,
         created_at=event.created_at,
-        payload=raw,
+        payload=_kept(event.type, raw),
     )
     if not fresh:
         return 200, {"status": "duplicate", "event_id": event.id}

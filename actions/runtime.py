@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from actions.call_store import CallStore
 from actions.call_tracker import CallTracker
+from actions.case_feedback import CaseFeedback
 from actions.case_memory import CaseMemory
 from actions.dialer import ServiceDeskDialer
+from actions.handoff_catalogue import catalogue
+from actions.handoff_catalogue import wait_s as handoff_wait_s
+from actions.handoffs import HandoffRegistry
 from actions.notices import NoticeOutbox
 from actions.owner_profile import OwnerProfile, load_profile
 from actions.preference_store import PreferenceStore
 from actions.provider_directory import ProviderDirectory
+from actions.provider_questions import QuestionWatcher
 from actions.servicedesk_client import ServiceDeskClient
-from actions.settings import Settings, settings
+from actions.settings import PUSH_CHANNELS, Settings, settings
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,9 @@ class Services:
     memory: CaseMemory
     notices: NoticeOutbox
     calls: CallTracker
+    handoffs: HandoffRegistry
+    questions: QuestionWatcher
+    feedback: CaseFeedback
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +58,13 @@ def services() -> Services:
         profile=profile,
         # The same owner key as actions.preferences: the profile's phone number.
         preferences=lambda: preferences.load(profile.owner.phone, profile.preferences),
-        answer_timeout_s=config.answer_timeout_s,
+        answer_timeout_s=handoff_wait_s("agent_connected", config),
         poll_interval_s=config.call_poll_s,
     )
+    handoffs = HandoffRegistry(
+        memory.engine, notices, catalogue(), lambda point: handoff_wait_s(point, config)
+    )
+    calls.handoffs = handoffs
     return Services(
         settings=config,
         profile=profile,
@@ -60,4 +73,13 @@ def services() -> Services:
         memory=memory,
         notices=notices,
         calls=calls,
+        handoffs=handoffs,
+        questions=QuestionWatcher(memory, handoffs, notices, profile, desk, config.notify_channel),
+        feedback=CaseFeedback(memory, notices, handoffs, config.notify_channel),
     )
+
+
+def push_channel(svc: Services, tracker: Any) -> str:
+    """Where the owner's notices go: the channel they use when it can push, else the default."""
+    latest = tracker.get_latest_input_channel()
+    return latest if latest in PUSH_CHANNELS else svc.settings.notify_channel

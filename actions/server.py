@@ -44,6 +44,7 @@ async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
             request.body or b"",
             request.headers.get(SIGNATURE_HEADER),
             svc.calls,
+            svc.feedback.case_changed,
         )
     except Exception:
         # Never a 500: the provider retries a 503, and the traceback is in the log.
@@ -82,8 +83,13 @@ def build_app() -> Sanic:
             svc.notices, svc.settings.rasa_url, svc.settings.rasa_token, svc.calls.notice_sent
         )
         svc.calls.on_notice = notifier.wake
+        svc.handoffs.on_notice = notifier.wake
+        svc.questions.on_notice = notifier.wake
+        svc.feedback.on_notice = notifier.wake
         _app.ctx.notifier = asyncio.ensure_future(notifier.run())
-        _app.ctx.monitor = asyncio.ensure_future(HoldMonitor(svc.calls, svc.directory).run())
+        _app.ctx.monitor = asyncio.ensure_future(
+            HoldMonitor(svc.calls, svc.directory, svc.handoffs, svc.questions).run()
+        )
 
     @app.before_server_stop
     async def stop_subscribing(_app: Sanic, _loop: object) -> None:

@@ -15,15 +15,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.consents import CANCEL_SERVICE, CONTRACT_CATEGORIES, authorise_change, item_of
 from actions.errors import ConfigError
 from actions.follow_up import local_time as _case_time
 from actions.follow_up import owner_cases, save_check, status_words
 from actions.idempotency import request_key
+from actions.owner_forms import OwnerFormValidation
 from actions.owner_profile import Account
 from actions.pending_requests import sending_credentials, turn_marker
 from actions.problem_inference import (
@@ -34,6 +36,7 @@ from actions.problem_inference import (
     match_category,
     summarise,
 )
+from actions.provider_directory import display_name
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
     DeskError,
@@ -113,7 +116,7 @@ async def _known_providers(svc: Services) -> str:
 # --- the form ---------------------------------------------------------------------------
 
 
-class ValidateReportProblemForm(FormValidationAction):
+class ValidateReportProblemForm(OwnerFormValidation):
     def name(self) -> str:
         return "validate_report_problem_form"
 
@@ -288,6 +291,15 @@ async def send_ticket(
     if creds is None:
         return [SlotSet("pending_request", None)]
     account, key = creds
+    if pending["body"].get("category") in CONTRACT_CATEGORIES:
+        # Never without the owner's own yes to exactly this, checked at the moment of sending.
+        item = item_of(CANCEL_SERVICE, provider_id)
+        allowed = await authorise_change(
+            svc, conversation_id or "", provider_id, item, pending["idempotency_key"]
+        )
+        if allowed is None:
+            dispatcher.utter_message(response="utter_needs_explicit_yes")
+            return [SlotSet("pending_request", None)]
 
     try:
         ticket = await svc.desk.create_ticket(
@@ -405,6 +417,9 @@ class ActionOpenTicket(Action):
             logger.exception("preparing the ticket failed")
             dispatcher.utter_message(response="utter_action_failed", provider_name=provider_name)
             return _reset_form()
+        if body["category"] in CONTRACT_CATEGORIES:
+            # Ending or changing a contract is the owner's call: read it back, send on a yes.
+            return [*_reset_form(), *await ask_contract_change(svc, dispatcher, tracker, body)]
         try:
             events = await send_ticket(pending, dispatcher, svc, tracker.sender_id)
         except Exception:
@@ -603,3 +618,27 @@ class ActionTicketStatus(Action):
         )
         if ticket.status == "awaiting_customer" and ticket.question:
             dispatcher.utter_message(response="utter_ticket_question", question=ticket.question)
+
+
+async def ask_contract_change(
+    svc: Services, dispatcher: CollectingDispatcher, tracker: Tracker, body: dict[str, Any]
+) -> list[EventType]:
+    """A report whose category ends a contract becomes the cancel_or_contract question."""
+    from actions.contract_changes import ask  # it imports this module's neighbours
+
+    provider = body["provider"]
+    name = await display_name(svc, provider)
+    words = str(body.get("description") or "")
+    dispatcher.utter_message(
+        response="utter_confirm_service_cancellation", provider_name=name, words=words
+    )
+    context = {
+        "kind": CANCEL_SERVICE,
+        "provider": provider,
+        "provider_name": name,
+        "item": item_of(CANCEL_SERVICE, provider),
+        "words": words,
+        "category": body["category"],
+        "turn": turn_marker(tracker),
+    }
+    return await ask(svc, dispatcher, tracker, "contract_change", context)

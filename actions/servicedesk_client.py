@@ -39,6 +39,10 @@ DIRECTORY = "directory"  # the audit's provider for directory reads, which serve
 AuditSink = Callable[[AuditEntry], object]
 
 
+# What the audit log holds instead of an answer only the owner knows.
+WITHHELD = "[withheld: identity answer, not kept]"
+
+
 class DeskError(Exception):
     """Base class for every service-desk failure."""
 
@@ -137,7 +141,10 @@ class Ticket(_Model):
     status: str
     severity: str = "normal"
     question: str | None = None
+    # "identity" when only the account holder can answer (an extra field of the reference desk).
+    question_kind: str | None = None
     account_id: str | None = None
+    escalated: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -404,8 +411,11 @@ class ServiceDeskClient:
         idempotency_key: str,
         provider: str,
         conversation_id: str | None = None,
+        withhold_text: bool = False,
     ) -> NoteAdded:
-        """Add information to a ticket; while it awaits the customer, the note answers it."""
+        """Add information to a ticket; while it awaits the customer, the note answers it.
+
+        `withhold_text`: an identity answer goes to the company but never into the audit log."""
         body = await self._request(
             "POST",
             f"/v1/tickets/{ticket_id}/notes",
@@ -414,6 +424,7 @@ class ServiceDeskClient:
             json={"text": text},
             idempotency_key=idempotency_key,
             conversation_id=conversation_id,
+            audit_body={"text": WITHHELD, "redacted": True} if withhold_text else None,
         )
         return self._parse(NoteAdded, body)
 
@@ -432,6 +443,26 @@ class ServiceDeskClient:
             api_key,
             provider,
             json={"reason": reason} if reason else {},
+            idempotency_key=idempotency_key,
+            conversation_id=conversation_id,
+        )
+        return self._parse(Ticket, body)
+
+    async def escalate_ticket(
+        self,
+        api_key: str,
+        ticket_id: str,
+        reason: str,
+        idempotency_key: str,
+        provider: str,
+        conversation_id: str | None = None,
+    ) -> Ticket:
+        body = await self._request(
+            "POST",
+            f"/v1/tickets/{ticket_id}/escalate",
+            api_key,
+            provider,
+            json={"reason": reason},
             idempotency_key=idempotency_key,
             conversation_id=conversation_id,
         )

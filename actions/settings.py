@@ -40,10 +40,13 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str | None = field(default=None, repr=False)
     notify_channel: str = "callback"
-    # Phone calls: how long the owner has to answer "take the call?", and how long a held
-    # call may go unheard (no webhook) before its status is polled.
-    answer_timeout_s: float = 60.0
+    # Phone calls: how long the owner has to answer "take the call?" (None: the handoff
+    # catalogue's wait), and how long a held call may go unheard (no webhook) before its
+    # status is polled.
+    answer_timeout_s: float | None = None
     call_poll_s: float = 30.0
+    # Handoff waits that override handoff.yml, by point (STANDIN_HANDOFF_WAITS).
+    handoff_waits: dict[str, float] = field(default_factory=dict)
     # How often the webhook subscriptions are checked and restored if the provider lost them.
     webhook_recheck_s: float = 300.0
 
@@ -125,6 +128,30 @@ def _notify_channel() -> str:
     return channel
 
 
+def _optional_float(name: str, minimum: float, maximum: float) -> float | None:
+    if not os.environ.get(name, "").strip():
+        return None
+    return _float(name, "", minimum, maximum)
+
+
+def _handoff_waits() -> dict[str, float]:
+    """`STANDIN_HANDOFF_WAITS="choose_slot=600,approve_cost=300"`: seconds per handoff point."""
+    raw = os.environ.get("STANDIN_HANDOFF_WAITS", "").strip()
+    waits: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        point, sep, value = item.partition("=")
+        if not sep or not point.strip().isidentifier():
+            raise ConfigError(f"STANDIN_HANDOFF_WAITS: {item!r} is not point=seconds")
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ConfigError(f"STANDIN_HANDOFF_WAITS: {item!r} is not point=seconds") from None
+        if not 0 <= seconds <= 30 * 86400:
+            raise ConfigError(f"STANDIN_HANDOFF_WAITS: {item!r} must be 0 to 2592000 seconds")
+        waits[point.strip()] = seconds
+    return waits
+
+
 def load_settings() -> Settings:
     """Read and validate the environment. Raises ConfigError naming the bad variable."""
     url = os.environ.get("SERVICE_DESK_URL") or (
@@ -148,9 +175,10 @@ def load_settings() -> Settings:
         rasa_url=_rasa_url(),
         rasa_token=os.environ.get("RASA_AUTH_TOKEN", "").strip() or None,
         notify_channel=_notify_channel(),
-        answer_timeout_s=_float("STANDIN_ANSWER_TIMEOUT_S", "60", 1, 3600),
+        answer_timeout_s=_optional_float("STANDIN_ANSWER_TIMEOUT_S", 1, 3600),
         call_poll_s=_float("STANDIN_CALL_POLL_S", "30", 0.5, 3600),
         webhook_recheck_s=_float("STANDIN_WEBHOOK_RECHECK_S", "300", 0.5, 86400),
+        handoff_waits=_handoff_waits(),
     )
 
 

@@ -60,6 +60,8 @@ cases = Table(
     Column("conversation_id", String(255), nullable=True),
     Column("last_event_at", DateTime, nullable=True),
     Column("first_seen_at", DateTime, nullable=False),
+    # revision 0007: "identity" when the open question is one only the owner may answer.
+    Column("question_kind", String(20), nullable=True),
 )
 
 # Provider webhook deliveries by event id: the primary key is what makes dedupe atomic.
@@ -237,4 +239,25 @@ notices = Table(
     Column("sent_at", DateTime, nullable=True),
     Column("delivered_at", DateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+)
+
+# --- revision 0007: handoffs -------------------------------------------------------------------
+
+# Every time the owner was brought in (handoff.yml): asked, then answered, lapsed into the
+# point's safe default, or withdrawn. Never holds an identity answer.
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("point", String(40), nullable=False, index=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("provider", String(100), nullable=True, index=True),
+    Column("subject", String(200), nullable=True),
+    # waiting -> answered | lapsed | withdrawn (each move a conditional update on "waiting").
+    Column("status", String(20), nullable=False, index=True),
+    Column("asked_at", DateTime, nullable=False),
+    Column("deadline", DateTime, nullable=True, index=True),  # None: waits until answered
+    Column("closed_at", DateTime, nullable=True),
+    Column("outcome", String(60), nullable=True),
+    Column("data", Text, nullable=True),
 )

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.runtime import services
+
+# The handoff points a form waits on; "stop" withdraws them (the owner decided: nothing).
+STOPPABLE_POINTS = (
+    "choose_slot",
+    "approve_cost",
+    "identity_check",
+    "provider_question",
+    "cancel_or_contract",
+)
 
 # Every slot a form fills; stopping clears them all so nothing half-collected lingers.
 TASK_SLOTS = (
@@ -43,6 +56,14 @@ class ActionStopTask(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_task_stopped")
+        # The questions the stopped task had put to the owner no longer stand.
+        svc = services()
+        for point in STOPPABLE_POINTS:
+            while await asyncio.to_thread(
+                svc.handoffs.withdraw, tracker.sender_id, point, "owner_stopped"
+            ):
+                pass
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-            SlotSet(slot, None) for slot in TASK_SLOTS
+            SlotSet(slot, None)
+            for slot in (*TASK_SLOTS, "case_question_kind", "handoff_question", "handoff_context")
         ]

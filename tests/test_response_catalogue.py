@@ -53,6 +53,11 @@ def uttered_by_code() -> dict[str, set[str] | None]:
                 continue  # **parameters: checked by the action tests, not here
             for name in named:
                 found[name] = (found.get(name) or set()) | kwargs
+    # The handoff catalogue names the responses its points are asked and lapse with.
+    handoffs = yaml.safe_load((ROOT / "handoff.yml").read_text())
+    for point in handoffs["points"]:
+        for key in ("ask", "no_answer_told"):
+            found.setdefault(point[key], None)
     return found
 
 

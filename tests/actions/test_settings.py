@@ -52,7 +52,7 @@ def test_call_defaults(monkeypatch):
     settings = load_settings()
     assert settings.rasa_url == "http://127.0.0.1:5005"
     assert settings.rasa_token is None and settings.notify_channel == "callback"
-    assert (settings.answer_timeout_s, settings.call_poll_s) == (60, 30)
+    assert (settings.answer_timeout_s, settings.call_poll_s) == (None, 30)
     monkeypatch.setenv("RASA_PORT", "6006")
     monkeypatch.setenv("RASA_AUTH_TOKEN", "a-token-of-enough-length")
     settings = load_settings()
