@@ -23,7 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_memory import AuditEntry
+from actions.case_summary import digest
 from actions.follow_up import local_time, provider_name
+from actions.provider_directory import display_name
 from actions.runtime import Services, services
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -218,4 +220,43 @@ class ActionActivitySummary(Action):
             dispatcher.utter_message(
                 response="utter_activity_reads", count=len(reads), failed=failed
             )
+        await say_money_and_decisions(svc, dispatcher, period)
         return []
+
+
+async def say_money_and_decisions(
+    svc: Services, dispatcher: CollectingDispatcher, period: Period
+) -> None:
+    """What the period cost, the owner's consents used and refused, the questions put to the
+    owner and how they ended, and what is still open: from the store, like the rest."""
+    since = period.since or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    found = await asyncio.to_thread(digest, svc.memory, since, period.until)
+    if found.total_spent:
+        cost = "; ".join(f"{amount:.2f} {cur}" for cur, amount in found.total_spent.items())
+        dispatcher.utter_message(response="utter_activity_cost", cost=cost)
+    else:
+        dispatcher.utter_message(response="utter_activity_no_cost")
+    for consent in found.consents_used:
+        dispatcher.utter_message(
+            response="utter_activity_consent_used",
+            description=consent.description or "",
+            amount="" if consent.amount is None else f"{consent.amount:.2f}",
+            currency=consent.currency or "",
+            owner_words=consent.owner_words or "",
+        )
+    if found.consents_refused:
+        dispatcher.utter_message(
+            response="utter_activity_consents_refused", count=len(found.consents_refused)
+        )
+    for handoff in found.handoffs:
+        dispatcher.utter_message(
+            response="utter_activity_handoff",
+            at=local_time(handoff.asked_at, svc),
+            point=handoff.point,
+            provider_name=await display_name(svc, handoff.provider),
+            status=handoff.status,
+            outcome=handoff.outcome or "waiting",
+        )
+    still = [f"{c.ticket_id} ({c.status.replace('_', ' ')})" for c in found.still_open]
+    if still:
+        dispatcher.utter_message(response="utter_activity_still_open", cases="; ".join(still))

@@ -49,7 +49,8 @@ def _rows(stack: Stack, sql: str, **params: Any) -> list[dict[str, Any]]:
     engine = create_engine(f"sqlite:///{_db(stack)}")
     try:
         with engine.begin() as conn:
-            return [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
+            result = conn.execute(text(sql), params)
+            return [dict(r) for r in result.mappings().all()] if result.returns_rows else []
     finally:
         engine.dispose()
 
@@ -315,12 +316,11 @@ def test_an_escalation_needs_the_owners_yes(stack, call_desk):
 
 # --- misunderstood -------------------------------------------------------------------------
 
-GIBBERISH = ("zqxv plorb wintuk", "frammis gloob yerk zzt")
-
-
 def _misunderstood_twice(url: str, who: str) -> list[str]:
-    say(url, who, GIBBERISH[0])
-    return say(url, who, GIBBERISH[1])
+    # What the NLU decides is not understood is its own test (make nlu-report); here the
+    # message names the fallback intent itself, as a button payload would.
+    say(url, who, "/nlu_fallback")
+    return say(url, who, "/nlu_fallback")
 
 
 def test_misunderstood_twice_the_owner_may_take_over_or_not(stack, call_desk):
@@ -391,7 +391,7 @@ def test_a_closed_case_is_reported_from_the_audit_log(stack, call_desk):
     say(url, who, "add to my HomeCare ticket that the door seal is torn")
     status, _, body = call_desk.post(f"/_sim/tickets/{case['id']}/status", {"status": "resolved"})
     assert status == 200, body
-    texts = pushed(stack, who, "What I did in your name")
+    texts = pushed(stack, who, "Nothing else is open.")  # the account's last line
     joined = " ".join(texts)
     assert case["id"] in joined and "opened the ticket, done" in joined, texts
     assert "added a note, done" in joined and "the door seal is torn" in joined, texts
