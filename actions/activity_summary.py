@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_memory import AuditEntry
-from actions.case_summary import digest
+from actions.case_summary import consent_words, digest
 from actions.follow_up import local_time, provider_name
 from actions.provider_directory import display_name
 from actions.runtime import Services, services
@@ -237,13 +237,7 @@ async def say_money_and_decisions(
     else:
         dispatcher.utter_message(response="utter_activity_no_cost")
     for consent in found.consents_used:
-        dispatcher.utter_message(
-            response="utter_activity_consent_used",
-            description=consent.description or "",
-            amount="" if consent.amount is None else f"{consent.amount:.2f}",
-            currency=consent.currency or "",
-            owner_words=consent.owner_words or "",
-        )
+        dispatcher.utter_message(response="utter_activity_consent_used", **consent_words(consent))
     if found.consents_refused:
         dispatcher.utter_message(
             response="utter_activity_consents_refused", count=len(found.consents_refused)

@@ -32,6 +32,7 @@ from actions.notices import Notice
 from actions.owner_control import refuse_if_held
 from actions.pending_requests import turn_marker
 from actions.phrases import phrase
+from actions.provider_directory import provider_meant
 from actions.runtime import Services, push_channel, services
 from actions.servicedesk_client import Call, DeskRejected, DeskTimeout, DeskUnavailable, Provider
 
@@ -175,17 +176,6 @@ async def say_notice(
     return []
 
 
-async def _provider(svc: Services, tracker: Tracker) -> Provider | None:
-    said = next(tracker.get_latest_entity_values("provider"), None)
-    text = tracker.latest_message.get("text") or ""
-    for candidate in (said, text):
-        if candidate:
-            found = await svc.directory.match(str(candidate))
-            if found is not None:
-                return found
-    return None
-
-
 async def _calls_meant(svc: Services, tracker: Tracker, active_only: bool) -> list[CallRecord]:
     """The calls the owner means: those with the provider they named, else all of theirs."""
     records = await asyncio.to_thread(svc.calls.store.latest, None, tracker.sender_id, active_only)
@@ -209,7 +199,7 @@ class ActionPlaceCall(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        provider = await _provider(svc, tracker)
+        provider = await provider_meant(svc, tracker)
         if provider is None:
             names = ", ".join(await svc.directory.known_names())
             dispatcher.utter_message(response="utter_call_which_provider", providers=names)

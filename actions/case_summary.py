@@ -637,3 +637,13 @@ def digest(
             still_open=_open_cases(conn, conversation_id),
             handoffs_waiting=_waiting_handoffs(conn, conversation_id),
         )
+
+
+def consent_words(consent: ConsentLine) -> dict[str, str]:
+    """A used consent as the owner is reminded of it: what, how much, and their own words."""
+    return {
+        "description": consent.description or "",
+        "amount": "" if consent.amount is None else f"{consent.amount:.2f}",
+        "currency": consent.currency or "",
+        "owner_words": consent.owner_words or "",
+    }

@@ -37,7 +37,7 @@ from actions.follow_up import owner_cases, pick_case
 from actions.idempotency import request_key
 from actions.owner_control import refuse_if_held
 from actions.pending_requests import sending_credentials, turn_marker
-from actions.provider_directory import display_name
+from actions.provider_directory import display_name, provider_meant
 from actions.runtime import Services, push_channel, services
 from actions.servicedesk_client import (
     DeskError,
@@ -70,16 +70,6 @@ def contract_category(provider: Provider) -> str:
     return ids[0]
 
 
-async def _provider(svc: Services, tracker: Tracker) -> Provider | None:
-    said = next(tracker.get_latest_entity_values("provider"), None)
-    for candidate in (said, tracker.latest_message.get("text")):
-        if candidate:
-            found = await svc.directory.match(str(candidate))
-            if found is not None and svc.profile.account_for(found.id):
-                return found
-    return None
-
-
 async def ask(
     svc: Services,
     dispatcher: CollectingDispatcher,
@@ -108,7 +98,7 @@ class ActionRequestContractChange(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        provider = await _provider(svc, tracker)
+        provider = await provider_meant(svc, tracker, owned_only=True)
         if provider is None:
             names = ", ".join(await svc.directory.known_names())
             dispatcher.utter_message(

@@ -19,7 +19,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.case_summary import CaseSummary, case_summary
+from actions.case_summary import CaseSummary, case_summary, consent_words
 from actions.follow_up import local_time, status_words
 from actions.handoffs import LAPSE_NOTICE
 from actions.notices import Notice
@@ -198,13 +198,7 @@ async def say_case_closed(
     else:
         dispatcher.utter_message(response="utter_case_closed_no_cost")
     for consent in summary.consents_used:
-        dispatcher.utter_message(
-            response="utter_case_closed_consent",
-            description=consent.description or "",
-            amount="" if consent.amount is None else f"{consent.amount:.2f}",
-            currency=consent.currency or "",
-            owner_words=consent.owner_words or "",
-        )
+        dispatcher.utter_message(response="utter_case_closed_consent", **consent_words(consent))
     still = [f"{c.ticket_id} ({status_words(c.status)})" for c in summary.still_open]
     if still:
         dispatcher.utter_message(response="utter_case_closed_still_open", cases="; ".join(still))

@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.follow_up import named_provider, owner_cases, status_words
 from actions.handoffs import Handoff
-from actions.provider_directory import display_name
+from actions.provider_directory import display_name, provider_meant
 from actions.runtime import Services, push_channel, services
 
 POINT = "owner_request"
@@ -47,14 +47,8 @@ async def refuse_if_held(svc: Services, provider_id: str, dispatcher: Collecting
 
 
 async def _provider_meant(svc: Services, tracker: Tracker) -> str | None:
-    said = next(tracker.get_latest_entity_values("provider"), None)
-    text = tracker.latest_message.get("text") or ""
-    for candidate in (said, text):
-        if candidate:
-            found = await svc.directory.match(str(candidate))
-            if found is not None and svc.profile.account_for(found.id):
-                return found.id
-    return named_provider(svc, text)
+    found = await provider_meant(svc, tracker, owned_only=True)
+    return found.id if found else named_provider(svc, tracker.latest_message.get("text") or "")
 
 
 async def take_over(

@@ -104,3 +104,17 @@ async def display_name(svc: object, provider_id: str | None) -> str:
     except DeskError:
         provider = None
     return provider.name if provider else provider_id
+
+
+async def provider_meant(svc: object, tracker: object, owned_only: bool = False) -> Provider | None:
+    """The provider the owner's latest message names: its `provider` entity first, then the
+    words; with `owned_only`, only one the owner has an account with."""
+    said = next(tracker.get_latest_entity_values("provider"), None)  # type: ignore[attr-defined]
+    text = tracker.latest_message.get("text") or ""  # type: ignore[attr-defined]
+    for candidate in (said, text):
+        if candidate:
+            found = await svc.directory.match(str(candidate))  # type: ignore[attr-defined]
+            owned = found is not None and svc.profile.account_for(found.id)  # type: ignore[attr-defined]
+            if found is not None and (owned or not owned_only):
+                return found
+    return None

@@ -11,6 +11,7 @@ import shutil
 import sys
 import textwrap
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from launcher.conversation import http_json, say
@@ -100,6 +101,15 @@ def _show_desk(stack: Stack) -> tuple[int, int]:
     return tickets, len(readings)
 
 
+def demo_start_time(now: datetime) -> str:
+    """09:00 UTC on the latest weekday: the companies' lines are open and the owner's quiet
+    hours are far off, so the scripted hold shows its updates whatever time the demo runs."""
+    day = now
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day.strftime("%Y-%m-%dT09:00:00Z")
+
+
 def main() -> int:
     var_dir = Path(os.environ.get("STANDIN_DEMO_DIR", str(PROJECT_ROOT / "var" / "demo")))
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -108,6 +118,8 @@ def main() -> int:
     except StackError as err:
         print(f"demo: {err}", file=sys.stderr)
         return 2
+    if not config.desk_start_time:
+        config.desk_start_time = demo_start_time(datetime.now(timezone.utc))
     print(f"Starting the service desk, the action server and Rasa (logs in {var_dir}/logs)...")
     started = time.monotonic()
     stack = Stack(config, on_push=lambda m: _print_turn("Stand-in*", str(m.get("text"))))

@@ -316,6 +316,7 @@ def test_an_escalation_needs_the_owners_yes(stack, call_desk):
 
 # --- misunderstood -------------------------------------------------------------------------
 
+
 def _misunderstood_twice(url: str, who: str) -> list[str]:
     # What the NLU decides is not understood is its own test (make nlu-report); here the
     # message names the fallback intent itself, as a button payload would.
@@ -484,3 +485,30 @@ def test_nothing_but_the_owners_own_yes_spends_money(stack, call_desk):
     replies = say(url, who, "yes")  # the owner's own yes, in their conversation
     [order] = listed(call_desk, "/v1/parts/orders", VOLTRA, "orders")
     assert order["sku"] == "VM-CPA-3" and order["id"] in " ".join(replies), replies
+
+
+# --- toward the companies: a machine acting for the named owner ------------------------------
+
+
+def test_everything_sent_says_it_comes_from_stand_in_for_the_owner(stack, call_desk):
+    url, who = stack.config.rasa_url, owner()
+    case = open_ticket(stack, call_desk, who, "the fridge is leaking", HOMECARE)
+    say(url, who, "add to my HomeCare ticket that the door seal is torn")
+    _to_the_quote(url, who)
+    say(url, who, "yes")
+    say(url, who, "call Voltra about the charging port")
+    say(url, who, "my water meter says 1250.7")
+    state = call_desk.state()
+    created = [
+        *state["tickets"],
+        *state["part_orders"],
+        *state["calls"],
+        *state["meter_readings"],
+        *[n for t in state["tickets"] for n in t["notes"]],
+    ]
+    assert len(created) >= 5, created
+    for thing in created:
+        assert thing["client"]["kind"] == "machine", thing
+        assert thing["client"]["software"].startswith("Stand-in/"), thing
+    [ticket_sent] = [t for t in state["tickets"] if t["id"] == case["id"]]
+    assert ticket_sent["on_behalf_of"]["name"] == "Alex Morgan"

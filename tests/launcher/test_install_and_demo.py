@@ -79,3 +79,17 @@ def test_demo_runs_the_scripted_conversation_and_leaves_the_tickets(tmp_path):
     assert "spending limit is now 50.00 EUR" in out
     assert "status=in_progress" in out and "sent by: Stand-in/" in out
     assert "Stopped every process the demo started." in out
+
+
+def test_the_demo_desk_starts_on_a_weekday_morning_whatever_the_hour():
+    from datetime import datetime, timezone
+
+    from launcher.demo import demo_start_time
+
+    # A Sunday night run (the owner's quiet hours, lines closed) still demos a weekday morning.
+    assert demo_start_time(datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc)) == (
+        "2026-12-04T09:00:00Z"
+    )
+    assert demo_start_time(datetime(2026, 12, 1, 21, 37, tzinfo=timezone.utc)) == (
+        "2026-12-01T09:00:00Z"
+    )
