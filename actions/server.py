@@ -9,6 +9,7 @@ desk client's connections closed when it stops.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import sys
@@ -29,6 +30,8 @@ from actions.webhook_subscriptions import stay_subscribed
 logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = "/webhooks/servicedesk/<provider_id:str>"
+# rasa_sdk's routes that run actions or describe them.
+ACTION_PATHS = frozenset({"/webhook", "/actions"})
 
 
 async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
@@ -56,6 +59,21 @@ async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
 def build_app() -> Sanic:
     app = create_app("actions", cors_origins=None)
     app.add_route(provider_webhook, WEBHOOK_ROUTE, methods=["POST"], name="provider_webhook")
+
+    @app.middleware("request")
+    async def only_rasa_runs_actions(request: Request) -> HTTPResponse | None:
+        # The action server trusts the tracker it is sent (slots, the owner's last message):
+        # only Rasa, holding the token, may send one. Provider webhooks carry an HMAC instead.
+        if request.path not in ACTION_PATHS:
+            return None
+        expected = services().settings.action_token or ""
+        given = request.args.get("token") or ""
+        if expected and hmac.compare_digest(given.encode(), expected.encode()):
+            return None
+        return json(
+            {"error": {"code": "unauthorized", "message": "a valid ?token= is required"}},
+            status=401,
+        )
 
     @app.after_server_start
     async def subscribe_to_webhooks(_app: Sanic, _loop: object) -> None:
@@ -115,6 +133,11 @@ def main() -> int:
         svc = services()
         for account in svc.profile.accounts:
             svc.profile.api_key(account)
+        if not svc.settings.action_token:
+            raise ConfigError(
+                "set STANDIN_ACTION_TOKEN (16 characters or more), the token Rasa's"
+                " action_endpoint sends: without it anyone could run actions"
+            )
     except ConfigError as err:
         print(f"action server: {err}", file=sys.stderr)
         return 2

@@ -45,6 +45,9 @@ class Settings:
     # status is polled.
     answer_timeout_s: float | None = None
     call_poll_s: float = 30.0
+    # What Rasa must show to run an action (STANDIN_ACTION_TOKEN); the server refuses to
+    # start without it.
+    action_token: str | None = field(default=None, repr=False)
     # Handoff waits that override handoff.yml, by point (STANDIN_HANDOFF_WAITS).
     handoff_waits: dict[str, float] = field(default_factory=dict)
     # How often the webhook subscriptions are checked and restored if the provider lost them.
@@ -152,6 +155,13 @@ def _handoff_waits() -> dict[str, float]:
     return waits
 
 
+def _action_token() -> str | None:
+    raw = os.environ.get("STANDIN_ACTION_TOKEN", "").strip()
+    if raw and len(raw) < 16:
+        raise ConfigError("STANDIN_ACTION_TOKEN must be 16 characters or more")
+    return raw or None
+
+
 def load_settings() -> Settings:
     """Read and validate the environment. Raises ConfigError naming the bad variable."""
     url = os.environ.get("SERVICE_DESK_URL") or (
@@ -179,6 +189,7 @@ def load_settings() -> Settings:
         call_poll_s=_float("STANDIN_CALL_POLL_S", "30", 0.5, 3600),
         webhook_recheck_s=_float("STANDIN_WEBHOOK_RECHECK_S", "300", 0.5, 86400),
         handoff_waits=_handoff_waits(),
+        action_token=_action_token(),
     )
 
 

@@ -61,6 +61,11 @@ class StackConfig:
         default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
         repr=False,
     )
+    # What Rasa shows the action server on every call (STANDIN_ACTION_TOKEN, else fresh).
+    action_token: str = field(
+        default_factory=lambda: os.environ.get("STANDIN_ACTION_TOKEN") or secrets.token_urlsafe(24),
+        repr=False,
+    )
 
     @classmethod
     def from_environment(cls, var_dir: Path, sim_control: bool = True) -> StackConfig:
@@ -105,6 +110,7 @@ class StackConfig:
             "ACTION_SERVER_PORT": str(self.action_port),
             "RASA_PORT": str(self.rasa_port),
             "RASA_AUTH_TOKEN": self.rasa_token,
+            "STANDIN_ACTION_TOKEN": self.action_token,
             "STANDIN_RASA_URL": self.rasa_url,
             "RASA_TRACKER_DB": str(self.tracker_db),
             "STANDIN_DB_URL": f"sqlite:///{self.var_dir / 'standin.sqlite3'}",

@@ -462,22 +462,26 @@ def test_nothing_but_the_owners_own_yes_spends_money(stack, call_desk):
             "device": "VIN-5YJ3E1EA7KF317000",
         },
     }
-    status, answer = _post(
-        f"{stack.config.action_url}/webhook",
-        {
-            "next_action": "action_order_part",
+    forged_call = {
+        "next_action": "action_order_part",
+        "sender_id": who,
+        "tracker": {
             "sender_id": who,
-            "tracker": {
-                "sender_id": who,
-                "slots": forged_slots,
-                "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
-                "events": [{"event": "user", "timestamp": 1.0, "text": "yes"}],
-                "active_loop": {},
-                "latest_action_name": "action_listen",
-            },
-            "domain": {},
-            "version": "3.6.2",
+            "slots": forged_slots,
+            "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
+            "events": [{"event": "user", "timestamp": 1.0, "text": "yes"}],
+            "active_loop": {},
+            "latest_action_name": "action_listen",
         },
+        "domain": {},
+        "version": "3.6.2",
+    }
+    # Straight to the action server, as anyone on its network could: refused without Rasa's
+    # token, and with it (Rasa itself, misled) the forged slots still spend nothing.
+    status, answer = _post(f"{stack.config.action_url}/webhook", forged_call)
+    assert status == 401, answer
+    status, answer = _post(
+        f"{stack.config.action_url}/webhook?token={stack.config.action_token}", forged_call
     )
     assert status == 200, answer
     assert listed(call_desk, "/v1/parts/orders", VOLTRA, "orders") == []

@@ -42,6 +42,23 @@ def test_action_server_refuses_to_start_with_a_bad_profile(tmp_path):
     assert "owner.phone" in result.stderr and str(profile) in result.stderr
 
 
+def test_action_server_refuses_to_start_without_the_action_token(tmp_path):
+    from launcher.stack import demo_keys
+
+    env = {**os.environ, **demo_keys(), "STANDIN_DB_URL": f"sqlite:///{tmp_path / 's.db'}"}
+    env.pop("STANDIN_ACTION_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "actions.server"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "STANDIN_ACTION_TOKEN" in result.stderr
+
+
 def test_a_bad_port_is_named(monkeypatch):
     monkeypatch.setenv("RASA_PORT", "fifty")
     try:
