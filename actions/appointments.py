@@ -546,7 +546,7 @@ class ActionAskAppointmentCancelConfirmed(Action):
             services(),
             tracker,
             "cancel_or_contract",
-            provider=entry.get("provider_id") or entry["provider"],
+            provider=entry["provider"],
             subject=f"cancel_appointment:{entry['id']}",
             data={"provider_name": entry["provider"]},
         )
@@ -809,11 +809,22 @@ async def _rejected(
             response="utter_no_free_slots", provider_name=await display_name(svc, provider)
         )
         return [SlotSet("pending_request", None)]
+    name = await display_name(svc, provider)
     dispatcher.utter_message(
         response="utter_ask_appointment_slot",
-        provider_name=await display_name(svc, provider),
+        provider_name=name,
         slots=slot_lines(fresh, _tz(svc)),
     )
+    if conversation_id:
+        # The owner picks again: a new choose_slot question with its own deadline.
+        await asyncio.to_thread(
+            svc.handoffs.open,
+            "choose_slot",
+            conversation_id,
+            provider=provider,
+            data={"provider_name": name},
+            output_channel=svc.settings.notify_channel,
+        )
     form = BOOK_FORM if op == "book" else RESCHEDULE_FORM
     events: list[EventType] = [
         SlotSet("pending_request", None),

@@ -301,6 +301,17 @@ class CaseMemory:
 
     # --- what the owner was last told (follow-ups) ---------------------------------------
 
+    def awaiting_customer(self) -> list[Case]:
+        """Cases whose company waits for an answer (indexed by status: cheap every second)."""
+        query = (
+            select(cases)
+            .where(cases.c.status == "awaiting_customer")
+            .where(cases.c.question.is_not(None))
+            .order_by(cases.c.updated_at, cases.c.ticket_id)
+        )
+        with self._engine.connect() as conn:
+            return [_case(r) for r in conn.execute(query).mappings().all()]
+
     def last_check(self, conversation_id: str) -> tuple[datetime, dict[str, Any]] | None:
         """When the owner of `conversation_id` was last told about their cases, and what."""
         with self._engine.connect() as conn:

@@ -88,8 +88,7 @@ class QuestionWatcher:
         self.on_notice = lambda: None
 
     def _unhandled(self) -> list[Case]:
-        cases = self.memory.cases(None, True)  # type: ignore[attr-defined]
-        waiting = [c for c in cases if c.status == "awaiting_customer" and c.question]
+        waiting = self.memory.awaiting_customer()  # type: ignore[attr-defined]
         if not waiting:
             return []
         known = self.handoffs.subjects([question_subject(c) for c in waiting])
