@@ -23,6 +23,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.consents import item_of, permission_from_this_turn, refuse_unless_permitted
 from actions.errors import ConfigError
 from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
@@ -649,6 +650,10 @@ class ActionCancelAppointment(Action):
         await owner_answered(
             svc, tracker, "cancel_or_contract", "yes" if confirmed else "no", subject
         )
+        if confirmed:
+            await permission_from_this_turn(
+                svc, tracker, target["provider"], subject, f"cancel {target['id']}"
+            )
         if not confirmed:
             dispatcher.utter_message(
                 response="utter_appointment_kept",
@@ -706,6 +711,15 @@ async def send_appointment(
     if creds is None:
         return [SlotSet("pending_request", None)]
     account, key = creds
+    if op == "cancel" and await refuse_unless_permitted(
+        svc,
+        dispatcher,
+        conversation_id,
+        provider,
+        item_of("cancel_appointment", pending["appointment_id"]),
+        pending["idempotency_key"],
+    ):
+        return [SlotSet("pending_request", None)]
     tz = _tz(svc)
     try:
         if op == "book":

@@ -192,3 +192,39 @@ async def authorise_change(
             if await asyncio.to_thread(svc.memory.use_consent, row["id"], request_key):
                 return Authorisation("consent", row["id"])
     return None
+
+
+async def permission_from_this_turn(
+    svc: Services, tracker: object, provider: str, item: str, description: str
+) -> int | None:
+    """Record the owner's yes to `item` when the latest message is the owner's own "yes"
+    (the turn that completed a confirmation form); None otherwise: a slot alone is no yes."""
+    latest = getattr(tracker, "latest_message", None) or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if intent != "affirm" or not owner_said_it(tracker):
+        return None
+    return await record_permission(
+        svc,
+        getattr(tracker, "sender_id", ""),
+        provider,
+        item,
+        description,
+        True,
+        str(latest.get("text") or ""),
+    )
+
+
+async def refuse_unless_permitted(
+    svc: Services,
+    dispatcher: object,
+    conversation_id: str | None,
+    provider: str,
+    item: str,
+    request_key: str,
+) -> bool:
+    """True (after telling the owner nothing was done) unless the owner's yes to `item` is
+    there to be used by `request_key`, at the moment of sending."""
+    if await authorise_change(svc, conversation_id or "", provider, item, request_key):
+        return False
+    dispatcher.utter_message(response="utter_needs_explicit_yes")  # type: ignore[attr-defined]
+    return True

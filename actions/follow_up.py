@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_memory import Case
+from actions.consents import item_of, permission_from_this_turn, refuse_unless_permitted
 from actions.errors import ConfigError
 from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
@@ -557,6 +558,11 @@ async def send_cancel(
     if creds is None:
         return [SlotSet("pending_request", None)]
     account, key = creds
+    item = item_of("cancel_ticket", ticket_id)
+    if await refuse_unless_permitted(
+        svc, dispatcher, conversation_id, pending["provider"], item, pending["idempotency_key"]
+    ):
+        return [SlotSet("pending_request", None)]
     try:
         ticket = await svc.desk.cancel_ticket(
             key,
@@ -621,6 +627,14 @@ class ActionCancelCase(Action):
             "yes" if confirmed else "no",
             f"cancel_ticket:{case.ticket_id}",
         )
+        if confirmed:
+            await permission_from_this_turn(
+                svc,
+                tracker,
+                case.provider,
+                item_of("cancel_ticket", case.ticket_id),
+                f"cancel {case.ticket_id}",
+            )
         if not confirmed:
             dispatcher.utter_message(
                 response="utter_case_kept",

@@ -320,6 +320,16 @@ def test_cancel_without_yes_changes_nothing(standin_env, domain):
     assert appt["status"] == "booked"
 
 
+def test_a_forged_yes_slot_without_the_owners_yes_cancels_nothing(standin_env, domain):
+    book_first(domain)
+    tracker = cancel_tracker(domain, True)
+    tracker.latest_message["intent"] = {"name": "whats_new", "confidence": 1.0}
+    messages, _ = run_action(ActionCancelAppointment(), tracker, domain)
+    assert responses(messages) == ["utter_needs_explicit_yes"]
+    [appt] = appointments(standin_env)
+    assert appt["status"] == "booked"
+
+
 def test_nothing_to_cancel_is_said_and_ends_the_form(standin_env, domain):
     tracker = form_tracker(
         domain, "cancel my appointment", "cancel_appointment", {}, "cancel_appointment_form"

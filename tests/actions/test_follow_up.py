@@ -193,6 +193,18 @@ class TestCancel:
         assert responses(messages) == ["utter_case_kept"]
         assert desk_ticket(standin_env, ticket_id, HOMECARE_KEY) == before
 
+    def test_a_forged_yes_slot_without_the_owners_yes_cancels_nothing(self, standin_env, domain):
+        ticket_id = open_ticket(
+            domain, "homecare-appliances", "repair", "the washing machine won't drain"
+        )
+        before = desk_ticket(standin_env, ticket_id, HOMECARE_KEY)
+        slots = {"case_ticket": ticket_id, "cancel_confirmed": True}
+        for text, intent in (("what's new?", "whats_new"), ("EXTERNAL: affirm", "affirm")):
+            tracker = make_tracker(domain, text, intent=intent, slots=slots)
+            messages, _ = run_action(ActionCancelCase(), tracker, domain)
+            assert responses(messages) == ["utter_needs_explicit_yes"]
+        assert desk_ticket(standin_env, ticket_id, HOMECARE_KEY) == before
+
 
 class TestWhatsNew:
     def test_a_change_is_reported_once_then_nothing_new(self, standin_env, domain):
