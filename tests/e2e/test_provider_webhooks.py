@@ -44,6 +44,7 @@ class ActionServer:
             "STANDIN_OWNER_PROFILE": str(PROJECT_ROOT / "owner.yml"),
             "STANDIN_DB_URL": self.db_url,
             "STANDIN_WEBHOOK_SECRET": SECRET,
+            "STANDIN_ACTION_TOKEN": "webhook-tests-action-token",
             "STANDIN_DESK_ATTEMPTS": "2",
             "STANDIN_DESK_BACKOFF_S": "0.05",
             "PYTHONUNBUFFERED": "1",
