@@ -13,7 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime, settings
+from actions.case_memory import CaseMemory
 from launcher.stack import demo_keys
+from tests.actions.store_fixtures import postgres_database, sqlite_url
 from tests.conftest import PROJECT_ROOT, DeskProcess
 
 
@@ -104,3 +106,18 @@ def responses(messages: list[dict[str, Any]]) -> list[str]:
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseMemory]:
+    """A fresh case memory on each supported database (PostgreSQL unreachable: it fails)."""
+
+    if request.param == "sqlite":
+        store = CaseMemory(sqlite_url(tmp_path))
+        yield store
+        store.close()
+    else:
+        for url in postgres_database():
+            store = CaseMemory(url)
+            yield store
+            store.close()

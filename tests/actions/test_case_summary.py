@@ -21,7 +21,6 @@ from actions.case_summary import (
     request_kind,
 )
 from actions.store_schema import handoffs
-from tests.actions.store_fixtures import postgres_database, sqlite_url
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 VOLTRA, NIMBUS = "voltra-motors", "nimbus-telecom"
@@ -48,20 +47,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(case_memory, "utc_now", lambda: clock.now)
     return clock
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[CaseMemory]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        store = CaseMemory(url)
-        yield store
-        store.close()
-    else:
-        for url in postgres_database():
-            store = CaseMemory(url)
-            yield store
-            store.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ safe default with one notice, withdrawn; and the owner's answer and the lapse ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,22 +12,13 @@ from actions.case_memory import CaseMemory, utc_now
 from actions.handoff_catalogue import load_catalogue
 from actions.handoffs import HandoffRegistry
 from actions.notices import NoticeOutbox
-from tests.actions.store_fixtures import postgres_database, sqlite_url
 
 CONV = "owner-1"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def memory(request, tmp_path) -> Iterator[CaseMemory]:
-    if request.param == "sqlite":
-        store = CaseMemory(sqlite_url(tmp_path))
-        yield store
-        store.close()
-    else:
-        for url in postgres_database():
-            store = CaseMemory(url)
-            yield store
-            store.close()
+@pytest.fixture
+def memory(any_store: CaseMemory) -> CaseMemory:
+    return any_store
 
 
 @pytest.fixture
