@@ -548,7 +548,7 @@ class ActionAskAppointmentCancelConfirmed(Action):
             tracker,
             "cancel_or_contract",
             provider=entry["provider"],
-            subject=f"cancel_appointment:{entry['id']}",
+            subject=item_of("cancel_appointment", entry["id"]),
             data={"provider_name": entry["provider"]},
         )
         return []
@@ -646,7 +646,7 @@ class ActionCancelAppointment(Action):
         if target is None:
             return _reset()  # nothing to cancel, and the owner has been told
         confirmed = tracker.get_slot("appointment_cancel_confirmed") is True
-        subject = f"cancel_appointment:{target['id']}"
+        subject = item_of("cancel_appointment", target["id"])
         await owner_answered(
             svc, tracker, "cancel_or_contract", "yes" if confirmed else "no", subject
         )

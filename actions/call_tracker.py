@@ -99,8 +99,6 @@ class CallTracker:
         self.providers: dict[str, Provider] = {}
         # call id -> monotonic time of the next status poll; rebuilt from the store on start.
         self.next_poll: dict[str, float] = {}
-        # Set by the server: wakes the notifier (from any thread) when a notice was queued.
-        self.on_notice: Callable[[], None] = lambda: None
         # Set by the runtime: where "take the call?" is recorded with every other handoff.
         self.handoffs: HandoffRegistry | None = None
 
@@ -127,7 +125,7 @@ class CallTracker:
         if applied and record is not None:
             self._mirror(record, applied[1].values.get("handoff"))
         if applied and applied[1].notices:
-            self.on_notice()
+            self.outbox.queued()
         return applied
 
     def _mirror(self, record: CallRecord, handoff: str | None) -> None:
@@ -441,7 +439,7 @@ class CallTracker:
                     )
                 ],
             )
-            self.on_notice()
+            self.outbox.queued()
         return decision
 
     async def hang_up(self, record: CallRecord) -> Decision:

@@ -30,7 +30,6 @@ class CaseFeedback:
         self.outbox = outbox
         self.handoffs = handoffs
         self.notify_channel = notify_channel
-        self.on_notice = lambda: None
 
     def case_changed(self, ticket_id: str) -> None:
         """Queue the closing account of `ticket_id` once it is final (safe to call often)."""
@@ -39,7 +38,7 @@ class CaseFeedback:
             return
         if self.handoffs.waiting(point="owner_request", provider=case.provider):
             return  # the owner handles this company: told when they hand it back
-        added = self.outbox.enqueue(
+        self.outbox.enqueue(
             Notice(
                 "case_closed",
                 {"provider": case.provider, "ticket_id": case.ticket_id},
@@ -49,5 +48,3 @@ class CaseFeedback:
             case.conversation_id,
             self.notify_channel,
         )
-        if added:
-            self.on_notice()

@@ -4,7 +4,7 @@ explicit yes (the `cancel_or_contract` handoff point).
 The owner's request is read back with their own words and the handoff opens. Only the owner's
 "yes" in their conversation records a permission for exactly that item; the request that
 carries it out checks and uses that permission at the moment it is sent
-(`consents.authorise_change`), so a forged slot, a replayed event or a provider's webhook can
+(`consents.refuse_unless_permitted`), so a forged slot, a replayed event or a provider's webhook can
 never cancel or change anything.
 
 A service cancellation or contract change goes to the company as a ticket of its
@@ -28,17 +28,18 @@ from actions.consents import (
     CANCEL_SERVICE,
     CONTRACT_CHANGE,
     ESCALATION,
-    authorise_change,
     item_of,
     record_permission,
+    refuse_unless_permitted,
 )
 from actions.errors import ConfigError
 from actions.follow_up import owner_cases, pick_case
+from actions.handoffs import ask_owner
 from actions.idempotency import request_key
 from actions.owner_control import refuse_if_held
 from actions.pending_requests import sending_credentials, turn_marker
 from actions.provider_directory import display_name, provider_meant
-from actions.runtime import Services, push_channel, services
+from actions.runtime import Services, services
 from actions.servicedesk_client import (
     DeskError,
     DeskRejected,
@@ -71,23 +72,49 @@ def contract_category(provider: Provider) -> str:
 
 
 async def ask(
-    svc: Services,
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    question: str,
-    context: dict[str, Any],
+    svc: Services, tracker: Tracker, question: str, context: dict[str, Any]
 ) -> list[EventType]:
     """Open the handoff and the yes/no question about `context`."""
-    await asyncio.to_thread(
-        svc.handoffs.open,
+    await ask_owner(
+        svc,
+        tracker,
         POINT,
-        tracker.sender_id,
         provider=context["provider"],
         subject=context["item"],
         data={"provider_name": context["provider_name"], "what": context["kind"]},
-        output_channel=push_channel(svc, tracker),
     )
     return [SlotSet("handoff_question", question), SlotSet("handoff_context", context)]
+
+
+async def ask_contract_change(
+    svc: Services,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    provider_id: str,
+    provider_name: str,
+    words: str,
+    category: str,
+    kind: str | None = None,
+) -> list[EventType]:
+    """Read the change back in the owner's words and wait for their yes (or no)."""
+    kind = kind or change_kind(words)
+    dispatcher.utter_message(
+        response="utter_confirm_service_cancellation"
+        if kind == CANCEL_SERVICE
+        else "utter_confirm_contract_change",
+        provider_name=provider_name,
+        words=words,
+    )
+    context = {
+        "kind": kind,
+        "provider": provider_id,
+        "provider_name": provider_name,
+        "item": item_of(kind, provider_id),
+        "words": words,
+        "category": category,
+        "turn": turn_marker(tracker),
+    }
+    return await ask(svc, tracker, "contract_change", context)
 
 
 class ActionRequestContractChange(Action):
@@ -108,24 +135,9 @@ class ActionRequestContractChange(Action):
         if await refuse_if_held(svc, provider.id, dispatcher):
             return []
         words = (tracker.latest_message.get("text") or "").strip()[:MAX_WORDS]
-        kind = change_kind(words)
-        dispatcher.utter_message(
-            response="utter_confirm_service_cancellation"
-            if kind == CANCEL_SERVICE
-            else "utter_confirm_contract_change",
-            provider_name=provider.name,
-            words=words,
+        return await ask_contract_change(
+            svc, dispatcher, tracker, provider.id, provider.name, words, contract_category(provider)
         )
-        context = {
-            "kind": kind,
-            "provider": provider.id,
-            "provider_name": provider.name,
-            "item": item_of(kind, provider.id),
-            "words": words,
-            "category": contract_category(provider),
-            "turn": turn_marker(tracker),
-        }
-        return await ask(svc, dispatcher, tracker, "contract_change", context)
 
 
 class ActionRequestEscalation(Action):
@@ -165,7 +177,7 @@ class ActionRequestEscalation(Action):
             "words": words,
             "turn": turn_marker(tracker),
         }
-        return await ask(svc, dispatcher, tracker, "escalation", context)
+        return await ask(svc, tracker, "escalation", context)
 
 
 async def decide(
@@ -224,11 +236,9 @@ async def carry_out(
             on_behalf_of=OnBehalfOf(name=svc.profile.owner.name, account_id=account.account_id),
         ).dict(exclude_none=True)
     idem = request_key(conversation, context["turn"], kind, body)
-    if (
-        await authorise_change(svc, conversation, context["provider"], context["item"], idem)
-        is None
+    if await refuse_unless_permitted(
+        svc, dispatcher, conversation, context["provider"], context["item"], idem
     ):
-        dispatcher.utter_message(response="utter_needs_explicit_yes")
         return
     try:
         if kind == ESCALATION:

@@ -38,7 +38,7 @@ from actions.provider_questions import (
     is_identity_question,
     subject_for,
 )
-from actions.runtime import Services, push_channel, services
+from actions.runtime import Services, services
 from actions.servicedesk_client import (
     DeskError,
     DeskRejected,
@@ -355,14 +355,13 @@ class ActionAskCaseNoteText(Action):
                 question=question,
                 ticket_id=case.ticket_id,
             )
-            await asyncio.to_thread(
-                svc.handoffs.open,
+            await ask_owner(
+                svc,
+                tracker,
                 IDENTITY_POINT if identity else QUESTION_POINT,
-                tracker.sender_id,
                 provider=case.provider,
                 subject=subject_for(case.ticket_id, question),
                 data={"ticket_id": case.ticket_id, "question": question},
-                output_channel=push_channel(svc, tracker),
             )
         elif question:
             dispatcher.utter_message(
@@ -402,7 +401,7 @@ class ActionAskCancelConfirmed(Action):
                 tracker,
                 "cancel_or_contract",
                 provider=case.provider,
-                subject=f"cancel_ticket:{case.ticket_id}",
+                subject=item_of("cancel_ticket", case.ticket_id),
                 data={"ticket_id": case.ticket_id},
             )
         return []
@@ -474,9 +473,15 @@ async def send_note(
     except DeskError:
         logger.info("reading %s back failed; its state is the one the note answer gave", ticket_id)
     await remember(svc, ticket, account, conversation_id)
-    if added.note.answers_question and conversation_id:
-        await asyncio.to_thread(svc.handoffs.answer, conversation_id, QUESTION_POINT, "answered")
     if added.note.answers_question:
+        if conversation_id:
+            await asyncio.to_thread(
+                svc.handoffs.answer,
+                conversation_id,
+                QUESTION_POINT,
+                "answered",
+                subject_for(ticket_id, added.note.answers_question),
+            )
         dispatcher.utter_message(
             response="utter_case_answer_delivered",
             provider_name=name,
@@ -625,7 +630,7 @@ class ActionCancelCase(Action):
             tracker,
             "cancel_or_contract",
             "yes" if confirmed else "no",
-            f"cancel_ticket:{case.ticket_id}",
+            item_of("cancel_ticket", case.ticket_id),
         )
         if confirmed:
             await permission_from_this_turn(

@@ -98,9 +98,7 @@ async def _question(
     if tracker.get_slot("case_question") == params.get("question"):
         return []  # the owner is answering it right now
     dispatcher.utter_message(
-        response="utter_identity_question_pushed"
-        if notice.kind == IDENTITY_POINT
-        else "utter_provider_question_pushed",
+        response=svc.handoffs.catalogue.point(notice.kind).ask,  # as handoff.yml declares
         provider_name=name,
         ticket_id=str(params.get("ticket_id")),
         question=params.get("question"),
@@ -128,7 +126,7 @@ def _lapsed(
     events: list[EventType] = []
     if tracker.active_loop.get("name") in POINT_FORMS.get(point, ()):
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        events += [SlotSet(slot, None) for slot in (*TASK_SLOTS, "case_question_kind")]
+        events += [SlotSet(slot, None) for slot in TASK_SLOTS]
     if tracker.get_slot("handoff_question") in POINT_QUESTIONS.get(point, ()):
         events += [SlotSet("handoff_question", None), SlotSet("handoff_context", None)]
     return events

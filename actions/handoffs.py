@@ -17,6 +17,7 @@ that the record of handoffs is complete.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,8 +81,6 @@ class HandoffRegistry:
         self._outbox = outbox
         self.catalogue = catalogue
         self._wait_s = wait_s
-        # Set by the server: wakes the notifier when a lapse queued a notice.
-        self.on_notice: Callable[[], None] = lambda: None
 
     def open(
         self,
@@ -130,6 +129,17 @@ class HandoffRegistry:
         self, conversation_id: str, point: str, outcome: str, subject: str | None = None
     ) -> Handoff | None:
         return self._close(conversation_id, point, subject, WITHDRAWN, outcome)
+
+    def withdraw_all(self, conversation_id: str, points: tuple[str, ...], outcome: str) -> int:
+        """Withdraw every waiting question of `points` in the conversation, in one UPDATE."""
+        with self._engine.begin() as conn:
+            return conn.execute(
+                handoffs.update()
+                .where(handoffs.c.conversation_id == conversation_id)
+                .where(handoffs.c.point.in_(points))
+                .where(handoffs.c.status == WAITING)
+                .values(status=WITHDRAWN, closed_at=_naive_utc(utc_now()), outcome=outcome[:60])
+            ).rowcount
 
     def lapse(
         self, conversation_id: str, point: str, outcome: str, subject: str | None = None
@@ -238,7 +248,7 @@ class HandoffRegistry:
                 )
             lapsed.append(self.get(item.id) or item)
         if lapsed:
-            self.on_notice()
+            self._outbox.queued()
         return lapsed
 
     def _waiting(self, conversation_id: str, point: str, subject: str | None) -> Any:
@@ -297,9 +307,7 @@ async def ask_owner(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """From an action that has just asked the owner: open the handoff of `point`."""
-    import asyncio
-
-    from actions.runtime import push_channel
+    from actions.runtime import push_channel  # the runtime builds the registry: no cycle
 
     await asyncio.to_thread(
         svc.handoffs.open,
@@ -315,6 +323,4 @@ async def ask_owner(
 async def owner_answered(
     svc: Any, tracker: Any, point: str, outcome: str, subject: str | None = None
 ) -> Handoff | None:
-    import asyncio
-
     return await asyncio.to_thread(svc.handoffs.answer, tracker.sender_id, point, outcome, subject)

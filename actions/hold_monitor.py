@@ -81,7 +81,7 @@ class HoldMonitor:
         if notices:
             # Nobody is in a turn to hear it: it goes out as notices.
             await asyncio.to_thread(self.tracker.store.update, call_id, notices=notices)
-            self.tracker.on_notice()
+            self.tracker.outbox.queued()
 
     async def tick(self) -> None:
         await self.tracker.expire_handoffs()

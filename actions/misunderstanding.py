@@ -14,7 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import push_channel, services
+from actions.handoffs import ask_owner
+from actions.runtime import services
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +65,13 @@ class ActionHandleMisunderstanding(Action):
             status=case.status.replace("_", " "),
         )
         # The offer to take over is a handoff point: its yes hands the company to the owner.
-        await asyncio.to_thread(
-            svc.handoffs.open,
+        await ask_owner(
+            svc,
+            tracker,
             POINT,
-            tracker.sender_id,
             provider=case.provider,
             subject=case.ticket_id,
             data={"ticket_id": case.ticket_id},
-            output_channel=push_channel(svc, tracker),
         )
         return [
             SlotSet("handoff_question", POINT),

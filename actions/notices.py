@@ -9,7 +9,7 @@ notice marks it delivered first, so a notice re-sent after a crash is never said
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +70,12 @@ def _stored(row: Mapping[str, Any]) -> StoredNotice:
 class NoticeOutbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Set by the server: wakes the notifier (safe from any thread).
+        self.on_queued: Callable[[], None] = lambda: None
+
+    def queued(self) -> None:
+        """Call after committing a transaction in which `add` queued a notice."""
+        self.on_queued()
 
     def add(
         self, conn: Connection, notice: Notice, conversation_id: str, output_channel: str
@@ -106,8 +112,12 @@ class NoticeOutbox:
         return int(result.inserted_primary_key[0])
 
     def enqueue(self, notice: Notice, conversation_id: str, output_channel: str) -> int | None:
+        """Queue `notice` in a transaction of its own and wake the notifier."""
         with self._engine.begin() as conn:
-            return self.add(conn, notice, conversation_id, output_channel)
+            notice_id = self.add(conn, notice, conversation_id, output_channel)
+        if notice_id is not None:
+            self.queued()
+        return notice_id
 
     def recover(self) -> int:
         """After a restart: sends cut short are made again (the action drops a second one)."""

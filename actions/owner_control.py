@@ -22,9 +22,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.follow_up import named_provider, owner_cases, status_words
-from actions.handoffs import Handoff
+from actions.handoffs import Handoff, ask_owner
 from actions.provider_directory import display_name, provider_meant
-from actions.runtime import Services, push_channel, services
+from actions.runtime import Services, services
 
 POINT = "owner_request"
 
@@ -63,14 +63,13 @@ async def take_over(
     if await owner_holds(svc, provider_id) is not None:
         dispatcher.utter_message(response="utter_owner_already_holds", provider_name=name)
         return
-    await asyncio.to_thread(
-        svc.handoffs.open,
+    await ask_owner(
+        svc,
+        tracker,
         POINT,
-        tracker.sender_id,
         provider=provider_id,
         subject=provider_id,
         data={"provider_name": name, "owner_words": owner_words[:500]},
-        output_channel=push_channel(svc, tracker),
     )
     cases = [c for c in owner_cases(svc, open_only=True) if c.provider == provider_id]
     if cases:

@@ -85,7 +85,6 @@ class QuestionWatcher:
         self.profile = profile
         self.desk = desk
         self.notify_channel = notify_channel
-        self.on_notice = lambda: None
 
     def _unhandled(self) -> list[Case]:
         waiting = self.memory.awaiting_customer()  # type: ignore[attr-defined]
@@ -112,16 +111,26 @@ class QuestionWatcher:
     async def handle(self, case: Case) -> None:
         question = case.question or ""
         subject = question_subject(case)
-        conversation = str(case.conversation_id)
         identity = is_identity_question(question, case.question_kind)
         answer = None if identity else answer_from_profile(self.profile, case.provider, question)
         if answer is not None and await self._answer(case, answer, subject):
             return
         point = IDENTITY_POINT if identity else QUESTION_POINT
         data = {"ticket_id": case.ticket_id, "question": question}
-        await asyncio.to_thread(self._ask, point, conversation, case, subject, data)
+        await asyncio.to_thread(self._record, point, case, subject, data, point, None)
 
-    def _ask(self, point: str, conversation: str, case: Case, subject: str, data: dict) -> None:
+    def _record(
+        self,
+        point: str,
+        case: Case,
+        subject: str,
+        data: dict,
+        notice_kind: str,
+        answered: str | None,
+    ) -> None:
+        """The question as a handoff (closed at once as `answered` when Stand-in answered it
+        itself), and the notice that tells the owner; once per question (the notice's key)."""
+        conversation = str(case.conversation_id)
         self.handoffs.open(
             point,
             conversation,
@@ -130,18 +139,18 @@ class QuestionWatcher:
             data=data,
             output_channel=self.notify_channel,
         )
-        added = self.outbox.enqueue(
+        if answered is not None:
+            self.handoffs.answer(conversation, point, answered, subject)
+        self.outbox.enqueue(
             Notice(
-                point,
+                notice_kind,
                 {"provider": case.provider, **data},
                 subject=subject,
-                dedupe_key=f"{subject}:asked",
+                dedupe_key=f"{subject}:{notice_kind}",
             ),
             conversation,
             self.notify_channel,
         )
-        if added:
-            self.on_notice()
 
     async def _answer(self, case: Case, answer: str, subject: str) -> bool:
         """Send the profile's answer once; False (ask the owner instead) if it did not go."""
@@ -157,29 +166,14 @@ class QuestionWatcher:
         except DeskError as err:
             logger.info("answering %s from the profile failed: %s", case.ticket_id, err)
             return False
-        await asyncio.to_thread(self._answered, case, answer, subject)
-        return True
-
-    def _answered(self, case: Case, answer: str, subject: str) -> None:
-        conversation = str(case.conversation_id)
         data = {"ticket_id": case.ticket_id, "question": case.question, "answer": answer}
-        self.handoffs.open(
+        await asyncio.to_thread(
+            self._record,
             QUESTION_POINT,
-            conversation,
-            provider=case.provider,
-            subject=subject,
-            data=data,
-            output_channel=self.notify_channel,
+            case,
+            subject,
+            data,
+            "question_answered_from_profile",
+            "answered_from_profile",
         )
-        self.handoffs.answer(conversation, QUESTION_POINT, "answered_from_profile", subject)
-        if self.outbox.enqueue(
-            Notice(
-                "question_answered_from_profile",
-                {"provider": case.provider, **data},
-                subject=subject,
-                dedupe_key=f"{subject}:from_profile",
-            ),
-            conversation,
-            self.notify_channel,
-        ):
-            self.on_notice()
+        return True

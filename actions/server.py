@@ -100,10 +100,7 @@ def build_app() -> Sanic:
         notifier = OwnerNotifier(
             svc.notices, svc.settings.rasa_url, svc.settings.rasa_token, svc.calls.notice_sent
         )
-        svc.calls.on_notice = notifier.wake
-        svc.handoffs.on_notice = notifier.wake
-        svc.questions.on_notice = notifier.wake
-        svc.feedback.on_notice = notifier.wake
+        svc.notices.on_queued = notifier.wake  # every notice queued, whoever queued it
         _app.ctx.notifier = asyncio.ensure_future(notifier.run())
         _app.ctx.monitor = asyncio.ensure_future(
             HoldMonitor(svc.calls, svc.directory, svc.handoffs, svc.questions).run()

@@ -20,7 +20,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.consents import CANCEL_SERVICE, CONTRACT_CATEGORIES, authorise_change, item_of
+from actions.consents import (
+    CANCEL_SERVICE,
+    CONTRACT_CATEGORIES,
+    item_of,
+    refuse_unless_permitted,
+)
+from actions.contract_changes import ask_contract_change
 from actions.errors import ConfigError
 from actions.follow_up import local_time as _case_time
 from actions.follow_up import owner_cases, save_check, status_words
@@ -36,7 +42,6 @@ from actions.problem_inference import (
     match_category,
     summarise,
 )
-from actions.provider_directory import display_name
 from actions.runtime import Services, services
 from actions.servicedesk_client import (
     DeskError,
@@ -291,15 +296,16 @@ async def send_ticket(
     if creds is None:
         return [SlotSet("pending_request", None)]
     account, key = creds
-    if pending["body"].get("category") in CONTRACT_CATEGORIES:
-        # Never without the owner's own yes to exactly this, checked at the moment of sending.
-        item = item_of(CANCEL_SERVICE, provider_id)
-        allowed = await authorise_change(
-            svc, conversation_id or "", provider_id, item, pending["idempotency_key"]
-        )
-        if allowed is None:
-            dispatcher.utter_message(response="utter_needs_explicit_yes")
-            return [SlotSet("pending_request", None)]
+    # Ending a contract: never without the owner's own yes to exactly this, when sending.
+    if pending["body"].get("category") in CONTRACT_CATEGORIES and await refuse_unless_permitted(
+        svc,
+        dispatcher,
+        conversation_id,
+        provider_id,
+        item_of(CANCEL_SERVICE, provider_id),
+        pending["idempotency_key"],
+    ):
+        return [SlotSet("pending_request", None)]
 
     try:
         ticket = await svc.desk.create_ticket(
@@ -419,7 +425,18 @@ class ActionOpenTicket(Action):
             return _reset_form()
         if body["category"] in CONTRACT_CATEGORIES:
             # Ending or changing a contract is the owner's call: read it back, send on a yes.
-            return [*_reset_form(), *await ask_contract_change(svc, dispatcher, tracker, body)]
+            words = str(body.get("description") or "")
+            asked = await ask_contract_change(
+                svc,
+                dispatcher,
+                tracker,
+                provider_id,
+                provider_name,
+                words,
+                body["category"],
+                kind=CANCEL_SERVICE,
+            )
+            return [*_reset_form(), *asked]
         try:
             events = await send_ticket(pending, dispatcher, svc, tracker.sender_id)
         except Exception:
@@ -618,27 +635,3 @@ class ActionTicketStatus(Action):
         )
         if ticket.status == "awaiting_customer" and ticket.question:
             dispatcher.utter_message(response="utter_ticket_question", question=ticket.question)
-
-
-async def ask_contract_change(
-    svc: Services, dispatcher: CollectingDispatcher, tracker: Tracker, body: dict[str, Any]
-) -> list[EventType]:
-    """A report whose category ends a contract becomes the cancel_or_contract question."""
-    from actions.contract_changes import ask  # it imports this module's neighbours
-
-    provider = body["provider"]
-    name = await display_name(svc, provider)
-    words = str(body.get("description") or "")
-    dispatcher.utter_message(
-        response="utter_confirm_service_cancellation", provider_name=name, words=words
-    )
-    context = {
-        "kind": CANCEL_SERVICE,
-        "provider": provider,
-        "provider_name": name,
-        "item": item_of(CANCEL_SERVICE, provider),
-        "words": words,
-        "category": body["category"],
-        "turn": turn_marker(tracker),
-    }
-    return await ask(svc, dispatcher, tracker, "contract_change", context)

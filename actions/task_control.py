@@ -32,6 +32,7 @@ TASK_SLOTS = (
     "case_ticket",
     "case_note_text",
     "case_question",
+    "case_question_kind",
     "cancel_confirmed",
     "appointment_provider",
     "appointment_service",
@@ -57,13 +58,9 @@ class ActionStopTask(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_task_stopped")
         # The questions the stopped task had put to the owner no longer stand.
-        svc = services()
-        for point in STOPPABLE_POINTS:
-            while await asyncio.to_thread(
-                svc.handoffs.withdraw, tracker.sender_id, point, "owner_stopped"
-            ):
-                pass
+        await asyncio.to_thread(
+            services().handoffs.withdraw_all, tracker.sender_id, STOPPABLE_POINTS, "owner_stopped"
+        )
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-            SlotSet(slot, None)
-            for slot in (*TASK_SLOTS, "case_question_kind", "handoff_question", "handoff_context")
+            SlotSet(slot, None) for slot in (*TASK_SLOTS, "handoff_question", "handoff_context")
         ]
