@@ -14,7 +14,6 @@ when the owner says so.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -136,15 +135,17 @@ class ActionOwnerHandsBack(Action):
         )
         name = await display_name(svc, hold.provider)
         dispatcher.utter_message(response="utter_owner_handed_back", provider_name=name)
-        since = hold.asked_at
-        news: list[dict[str, Any]] = [
-            {"ticket_id": c.ticket_id, "status": status_words(c.status)}
+        changed = [
+            c
             for c in owner_cases(svc)
             # Our own clock (when Stand-in heard), not the desk's.
-            if c.provider == hold.provider and (c.last_event_at or c.first_seen_at) >= since
+            if c.provider == hold.provider and (c.last_event_at or c.first_seen_at) >= hold.asked_at
         ]
-        if closed is not None and news:
+        if closed is not None and changed:
             dispatcher.utter_message(
                 response="utter_owner_handed_back_news",
-                news="; ".join(f"{n['ticket_id']} is {n['status']}" for n in news),
+                news="; ".join(f"{c.ticket_id} is {status_words(c.status)}" for c in changed),
             )
+        for case in changed:
+            # The closing account of a case that ended while the owner held it, held back then.
+            await asyncio.to_thread(svc.feedback.case_changed, case.ticket_id)

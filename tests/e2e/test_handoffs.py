@@ -516,3 +516,25 @@ def test_everything_sent_says_it_comes_from_stand_in_for_the_owner(stack, call_d
         assert thing["client"]["software"].startswith("Stand-in/"), thing
     [ticket_sent] = [t for t in state["tickets"] if t["id"] == case["id"]]
     assert ticket_sent["on_behalf_of"]["name"] == "Alex Morgan"
+
+
+def test_a_case_closed_while_the_owner_held_it_is_accounted_for_on_the_hand_back(stack, call_desk):
+    url, who = stack.config.rasa_url, owner()
+    case = open_ticket(stack, call_desk, who, "the fridge is leaking", HOMECARE)
+    say(url, who, "I'll deal with HomeCare myself")
+    status, _, body = call_desk.post(f"/_sim/tickets/{case['id']}/status", {"status": "resolved"})
+    assert status == 200, body
+    wait_until(
+        lambda: _rows(
+            stack, "SELECT 1 FROM cases WHERE ticket_id = :t AND status = 'resolved'", t=case["id"]
+        ),
+        timeout_s=20,
+        what="the resolution reached Stand-in's case memory",
+    )
+    # A full turn through Rasa later, the account is still held back.
+    say(url, who, "what are my open cases?")
+    assert not any("What I did in your name" in t for t in stack.inbox.texts(who))
+    replies = say(url, who, "take it back")
+    assert any(f"{case['id']} is resolved" in r for r in replies), replies
+    texts = pushed(stack, who, "Nothing else is open.")
+    assert any("What I did in your name" in t for t in texts), texts
