@@ -210,18 +210,7 @@ class CaseMemory:
             query = query.where(audit_log.c.conversation_id == conversation_id)
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            AuditEntry(
-                **{
-                    **row,
-                    "at": _aware(row["at"]),
-                    "request_body": json.loads(row["request_body"])
-                    if row["request_body"]
-                    else None,
-                }
-            )
-            for row in rows
-        ]
+        return [audit_entry(row) for row in rows]
 
     # --- cases --------------------------------------------------------------------------
 
@@ -551,6 +540,16 @@ def _consent(row: Mapping[str, Any]) -> dict[str, Any]:
     found = {k: (_aware(v) if k in times else v) for k, v in row.items()}
     found["data"] = json.loads(row["data"]) if row["data"] else {}
     return found
+
+
+def audit_entry(row: Mapping[str, Any]) -> AuditEntry:
+    """An `audit_log` row as an AuditEntry; a body that is not JSON is kept as its text."""
+    raw = row["request_body"]
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw
+    return AuditEntry(**{**row, "at": _aware(row["at"]), "request_body": body})
 
 
 def _case(row: Mapping[str, Any]) -> Case:

@@ -41,6 +41,7 @@ from actions.case_memory import (
     CaseMemory,
     _aware,
     _naive_utc,
+    audit_entry,
 )
 from actions.store_schema import (
     appointments,
@@ -268,15 +269,6 @@ def request_line(entry: AuditEntry) -> RequestLine:
 # --- store reads ------------------------------------------------------------------------------
 
 
-def _entry(row: Mapping[str, Any]) -> AuditEntry:
-    raw = row["request_body"]
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = raw
-    return AuditEntry(**{**row, "at": _aware(row["at"]), "request_body": body})
-
-
 def _fetch(conn: Connection, *conditions: Any) -> list[AuditEntry]:
     query = (
         select(audit_log)
@@ -284,7 +276,7 @@ def _fetch(conn: Connection, *conditions: Any) -> list[AuditEntry]:
         .where(or_(*conditions))
         .order_by(audit_log.c.at, audit_log.c.id)
     )
-    return [_entry(r) for r in conn.execute(query).mappings().all()]
+    return [audit_entry(r) for r in conn.execute(query).mappings().all()]
 
 
 def _body(entry: AuditEntry) -> Mapping[str, Any]:
