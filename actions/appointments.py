@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.consents import item_of, permission_from_this_turn, refuse_unless_permitted
+from actions.device_incidents import appointment_booked, ticket_for_slot
 from actions.errors import ConfigError
 from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
@@ -583,10 +584,15 @@ class ActionBookAppointment(Action):
         if not provider or chosen is None:
             return _reset()  # the form ended without a choice and has said why
         await owner_answered(svc, tracker, "choose_slot", "picked")
-        cases = await asyncio.to_thread(svc.memory.cases, provider=provider, open_only=True)
+        # A slot offered for a device's incident goes with that incident's ticket; otherwise
+        # with the newest open case at the provider.
+        ticket_id = await ticket_for_slot(svc, tracker.sender_id, provider, chosen["slot_id"])
+        if ticket_id is None:
+            cases = await asyncio.to_thread(svc.memory.cases, provider=provider, open_only=True)
+            ticket_id = cases[0].ticket_id if cases else None
         body = AppointmentCreate(
             slot_id=chosen["slot_id"],
-            ticket_id=cases[0].ticket_id if cases else None,
+            ticket_id=ticket_id,
             service=tracker.get_slot("appointment_service"),
         ).dict(exclude_none=True)
         pending = {
@@ -769,6 +775,7 @@ async def send_appointment(
         "location": _place(_appointment_entry(appt)),
     }
     if op == "book":
+        await appointment_booked(svc, appt.ticket_id, appt.id)
         dispatcher.utter_message(response="utter_appointment_booked", **details)
         if appt.ticket_id:
             dispatcher.utter_message(

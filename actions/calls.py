@@ -22,6 +22,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.call_store import CallRecord
 from actions.call_tracker import Decision
+from actions.device_notices import KINDS as DEVICE_KINDS
+from actions.device_notices import say_device_notice
 from actions.errors import ConfigError
 from actions.follow_up import local_time, named_provider, provider_name
 from actions.handoff_notices import HANDLED_KINDS, say_handoff_notice
@@ -510,4 +512,6 @@ class ActionDeliverNotice(Action):
         notice = Notice(stored.kind, stored.params, stored.subject, stored.urgent)
         if notice.kind in HANDLED_KINDS:
             return await say_handoff_notice(dispatcher, svc, notice, tracker, domain)
+        if notice.kind in DEVICE_KINDS:
+            return await say_device_notice(dispatcher, svc, notice, tracker, domain)
         return await say_notice(dispatcher, svc, notice)

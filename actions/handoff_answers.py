@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.consents import owner_said_it
 from actions.contract_changes import decide
+from actions.device_notices import DEVICE_REPORT, decide_report
 from actions.owner_control import take_over
 from actions.runtime import services
 
@@ -52,6 +53,9 @@ class ActionHandoffAnswer(Action):
                 await take_over(svc, dispatcher, tracker, str(context["provider"]), words)
             else:
                 dispatcher.utter_message(response="utter_misunderstood_kept")
+            return cleared
+        if question == DEVICE_REPORT:
+            await decide_report(svc, dispatcher, tracker, context, yes)
             return cleared
         if question in ("contract_change", "escalation") and context.get("item"):
             await decide(svc, dispatcher, tracker, context, yes)

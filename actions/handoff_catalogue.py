@@ -29,6 +29,7 @@ POINTS = (
     "cancel_or_contract",
     "misunderstood",
     "owner_request",
+    "device_report",
 )
 
 # Safe defaults the code carries out when the owner does not answer. None of them spends money

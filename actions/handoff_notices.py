@@ -41,6 +41,7 @@ POINT_FORMS = {
 POINT_QUESTIONS = {
     "misunderstood": ("misunderstood",),
     "cancel_or_contract": ("contract_change", "escalation"),
+    "device_report": ("device_report",),
 }
 HANDLED_KINDS = (
     IDENTITY_POINT,

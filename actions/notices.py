@@ -21,6 +21,7 @@ from actions.case_memory import _aware, _naive_utc, utc_now
 from actions.store_schema import notices
 
 FINAL = ("delivered", "superseded", "failed")
+DEFERRED = "deferred"  # held back for the owner's quiet hours (see `add`)
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,17 @@ class NoticeOutbox:
         self.on_queued()
 
     def add(
-        self, conn: Connection, notice: Notice, conversation_id: str, output_channel: str
+        self,
+        conn: Connection,
+        notice: Notice,
+        conversation_id: str,
+        output_channel: str,
+        hold_until: datetime | None = None,
     ) -> int | None:
-        """Queue `notice` inside the caller's transaction; None when its key was already used."""
+        """Queue `notice` inside the caller's transaction; None when its key was already used.
+
+        With `hold_until` (the end of the owner's quiet hours, on the world's clock) it waits,
+        `deferred`, until `release_deferred` is called with a time past it."""
         key = notice.dedupe_key or f"{notice.subject}:{notice.kind}:{utc_now().isoformat()}"
         if conn.execute(select(notices.c.id).where(notices.c.dedupe_key == key)).first():
             return None
@@ -103,7 +112,8 @@ class NoticeOutbox:
                 subject=notice.subject,
                 params=json.dumps(notice.params, default=str),
                 urgent=notice.urgent,
-                status="pending",
+                status="pending" if hold_until is None else DEFERRED,
+                hold_until=_naive_utc(hold_until),
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -118,6 +128,24 @@ class NoticeOutbox:
         if notice_id is not None:
             self.queued()
         return notice_id
+
+    def release_deferred(self, world_now: datetime) -> int:
+        """Deferred notices whose quiet hours are over by `world_now` become pending."""
+        with self._engine.begin() as conn:
+            released = conn.execute(
+                notices.update()
+                .where(notices.c.status == DEFERRED)
+                .where(notices.c.hold_until <= _naive_utc(world_now))
+                .values(status="pending", next_attempt_at=_naive_utc(utc_now()))
+            ).rowcount
+        if released:
+            self.queued()
+        return released
+
+    def has_deferred(self) -> bool:
+        with self._engine.connect() as conn:
+            found = conn.execute(select(notices.c.id).where(notices.c.status == DEFERRED).limit(1))
+            return found.first() is not None
 
     def recover(self) -> int:
         """After a restart: sends cut short are made again (the action drops a second one)."""

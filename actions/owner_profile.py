@@ -18,13 +18,33 @@ from actions.errors import ConfigError
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
-class Device(BaseModel):
+def default_token_env(device_id: str) -> str:
+    """STANDIN_DEVICE_TOKEN_<ID>: the variable holding a device's telemetry token by default."""
+    return "STANDIN_DEVICE_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", device_id.upper())
+
+
+class _Reporting(BaseModel):
+    """A device or meter that may send telemetry; its token stays in the environment."""
+
+    token_env: str | None = None
+
+    @validator("token_env")
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name such as MY_DEVICE_TOKEN")
+        return value
+
+    def token_variable(self) -> str:
+        return self.token_env or default_token_env(self.id)  # type: ignore[attr-defined]
+
+
+class Device(_Reporting):
     id: str = Field(..., min_length=1)
     kind: str = Field(..., min_length=1)
     name: str = ""
 
 
-class Meter(BaseModel):
+class Meter(_Reporting):
     id: str = Field(..., min_length=1)
     kind: str = Field(..., min_length=1)
     unit: str = Field(..., min_length=1)
@@ -48,6 +68,8 @@ class Owner(BaseModel):
     name: str = Field(..., min_length=1)
     phone: str = Field(..., regex=r"^\+[1-9]\d{6,14}$")
     timezone: str = "UTC"
+    # Where the owner lives: the service centre in this city counts as the nearest.
+    home_city: str | None = None
 
 
 class Preferences(BaseModel):
@@ -98,6 +120,14 @@ class OwnerProfile(BaseModel):
         if account is None:
             raise ConfigError(f"no account for {provider_id}")
         return account, self.api_key(account)
+
+    def reporter(self, device_id: str) -> tuple[Account, Device | Meter] | None:
+        """The account and device (or meter) with this id, if the owner has it."""
+        for account in self.accounts:
+            for item in [*account.devices, *account.meters]:
+                if item.id == device_id:
+                    return account, item
+        return None
 
     def api_key(self, account: Account) -> str:
         """The key for `account`, from the environment. Raises ConfigError when it is unset."""

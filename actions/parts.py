@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
+from actions.device_incidents import part_decided
 from actions.errors import ConfigError
 from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
@@ -522,6 +523,7 @@ class ActionOrderPart(Action):
             return _reset()  # the form ended without an order and has said why
         if tracker.get_slot("part_order_confirmed") is False:
             dispatcher.utter_message(response="utter_parts_not_ordered")
+            await part_decided(svc, found[0].provider, sku, None)
             return _reset()
         body = PartOrderCreate(
             sku=sku,
@@ -624,6 +626,7 @@ async def send_part_order(
             ]
         return [SlotSet("pending_request", None)]
     await asyncio.to_thread(svc.memory.upsert_order, order.dict())
+    await part_decided(svc, provider, part.sku, order.id)
     dispatcher.utter_message(
         response="utter_parts_ordered",
         order_id=order.id,

@@ -6,6 +6,7 @@ server's start-up check) is also the migration step.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,7 @@ from actions.call_store import CallStore
 from actions.call_tracker import CallTracker
 from actions.case_feedback import CaseFeedback
 from actions.case_memory import CaseMemory
+from actions.device_store import DeviceStore
 from actions.dialer import ServiceDeskDialer
 from actions.handoff_catalogue import catalogue
 from actions.handoff_catalogue import wait_s as handoff_wait_s
@@ -25,6 +27,8 @@ from actions.provider_directory import ProviderDirectory
 from actions.provider_questions import QuestionWatcher
 from actions.servicedesk_client import ServiceDeskClient
 from actions.settings import PUSH_CHANNELS, Settings, settings
+from actions.telemetry_config import TelemetryConfig, telemetry_config
+from actions.telemetry_intake import TelemetryIntake
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Services:
     handoffs: HandoffRegistry
     questions: QuestionWatcher
     feedback: CaseFeedback
+    telemetry_config: TelemetryConfig
+    devices: DeviceStore
+    telemetry: TelemetryIntake
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +72,19 @@ def services() -> Services:
         memory.engine, notices, catalogue(), lambda point: handoff_wait_s(point, config)
     )
     calls.handoffs = handoffs
+    devices = DeviceStore(memory.engine)
+    load_prefs = lambda: preferences.load(profile.owner.phone, profile.preferences)  # noqa: E731
+    telemetry = TelemetryIntake(
+        profile=profile,
+        config=telemetry_config(),
+        store=devices,
+        memory=memory,
+        notices=notices,
+        preferences=load_prefs,
+        conversation_id=owner_conversation(config, profile),
+        output_channel=config.notify_channel,
+        token_of=lambda name: os.environ.get(name, "").strip() or None,
+    )
     return Services(
         settings=config,
         profile=profile,
@@ -76,7 +96,15 @@ def services() -> Services:
         handoffs=handoffs,
         questions=QuestionWatcher(memory, handoffs, notices, profile, desk, config.notify_channel),
         feedback=CaseFeedback(memory, notices, handoffs, config.notify_channel),
+        telemetry_config=telemetry_config(),
+        devices=devices,
+        telemetry=telemetry,
     )
+
+
+def owner_conversation(config: Settings, profile: OwnerProfile) -> str:
+    """Where news nobody asked for in a conversation goes (devices, scheduled readings)."""
+    return config.owner_conversation or profile.owner.phone
 
 
 def push_channel(svc: Services, tracker: Any) -> str:

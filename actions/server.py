@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.device_worker import DeviceWorker
 from actions.errors import ConfigError
 from actions.hold_monitor import HoldMonitor
 from actions.owner_notifier import OwnerNotifier
@@ -30,6 +31,7 @@ from actions.webhook_subscriptions import stay_subscribed
 logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = "/webhooks/servicedesk/<provider_id:str>"
+TELEMETRY_ROUTE = "/telemetry/<device_id:str>"
 # rasa_sdk's routes that run actions or describe them.
 ACTION_PATHS = frozenset({"/webhook", "/actions"})
 
@@ -56,9 +58,28 @@ async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
     return json(body, status=status)
 
 
+async def telemetry(request: Request, device_id: str) -> HTTPResponse:
+    """A device's event; see actions.telemetry_intake."""
+    try:
+        status, body = await asyncio.to_thread(
+            services().telemetry.receive,
+            device_id,
+            request.headers.get("Authorization"),
+            request.body or b"",
+        )
+    except Exception:
+        logger.exception("telemetry from %s failed", device_id)
+        status, body = (
+            503,
+            {"error": {"code": "unavailable", "message": "not stored; send it again later"}},
+        )
+    return json(body, status=status)
+
+
 def build_app() -> Sanic:
     app = create_app("actions", cors_origins=None)
     app.add_route(provider_webhook, WEBHOOK_ROUTE, methods=["POST"], name="provider_webhook")
+    app.add_route(telemetry, TELEMETRY_ROUTE, methods=["POST"], name="telemetry")
 
     @app.middleware("request")
     async def only_rasa_runs_actions(request: Request) -> HTTPResponse | None:
@@ -105,10 +126,13 @@ def build_app() -> Sanic:
         _app.ctx.monitor = asyncio.ensure_future(
             HoldMonitor(svc.calls, svc.directory, svc.handoffs, svc.questions).run()
         )
+        worker = DeviceWorker(svc)
+        svc.telemetry.on_work = worker.wake
+        _app.ctx.devices = asyncio.ensure_future(worker.run())
 
     @app.before_server_stop
     async def stop_subscribing(_app: Sanic, _loop: object) -> None:
-        for name in ("subscriber", "notifier", "monitor"):
+        for name in ("subscriber", "notifier", "monitor", "devices"):
             task = getattr(_app.ctx, name, None)
             if task is not None and not task.done():
                 task.cancel()
@@ -130,6 +154,13 @@ def main() -> int:
         svc = services()
         for account in svc.profile.accounts:
             svc.profile.api_key(account)
+            for item in [*account.devices, *account.meters]:
+                if not os.environ.get(item.token_variable(), "").strip():
+                    logger.warning(
+                        "%s has no telemetry token (%s): its events are refused",
+                        item.id,
+                        item.token_variable(),
+                    )
         if not svc.settings.action_token:
             raise ConfigError(
                 "set STANDIN_ACTION_TOKEN (16 characters or more), the token Rasa's"

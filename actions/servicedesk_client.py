@@ -517,12 +517,16 @@ class ServiceDeskClient:
         from_: str | None = None,
         to: str | None = None,
         conversation_id: str | None = None,
+        location: str | None = None,
     ) -> list[Slot]:
-        params = {
-            k: v
-            for k, v in (("provider", provider), ("service", service), ("from", from_), ("to", to))
-            if v
-        }
+        wanted = (
+            ("provider", provider),
+            ("service", service),
+            ("from", from_),
+            ("to", to),
+            ("location", location),
+        )
+        params = {k: v for k, v in wanted if v}
         body = await self._request(
             "GET",
             "/v1/appointments/slots",

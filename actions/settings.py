@@ -52,6 +52,9 @@ class Settings:
     handoff_waits: dict[str, float] = field(default_factory=dict)
     # How often the webhook subscriptions are checked and restored if the provider lost them.
     webhook_recheck_s: float = 300.0
+    # The owner's conversation, where what devices report is told (STANDIN_OWNER_CONVERSATION;
+    # None: the owner's phone number from the profile, the sender id messaging channels use).
+    owner_conversation: str | None = None
 
 
 def _float(name: str, default: str, minimum: float, maximum: float) -> float:
@@ -162,6 +165,13 @@ def _action_token() -> str | None:
     return raw or None
 
 
+def _owner_conversation() -> str | None:
+    raw = os.environ.get("STANDIN_OWNER_CONVERSATION", "").strip()
+    if len(raw) > 255:
+        raise ConfigError("STANDIN_OWNER_CONVERSATION must be 255 characters or fewer")
+    return raw or None
+
+
 def load_settings() -> Settings:
     """Read and validate the environment. Raises ConfigError naming the bad variable."""
     url = os.environ.get("SERVICE_DESK_URL") or (
@@ -190,6 +200,7 @@ def load_settings() -> Settings:
         webhook_recheck_s=_float("STANDIN_WEBHOOK_RECHECK_S", "300", 0.5, 86400),
         handoff_waits=_handoff_waits(),
         action_token=_action_token(),
+        owner_conversation=_owner_conversation(),
     )
 
 

@@ -14,11 +14,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -239,6 +241,9 @@ notices = Table(
     Column("sent_at", DateTime, nullable=True),
     Column("delivered_at", DateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # Revision 0008: a notice held back for the owner's quiet hours (status `deferred`) is
+    # released once the world's clock (the devices', the company's) passes this moment.
+    Column("hold_until", DateTime, nullable=True),
 )
 
 # --- revision 0007: handoffs -------------------------------------------------------------------
@@ -260,4 +265,87 @@ handoffs = Table(
     Column("closed_at", DateTime, nullable=True),
     Column("outcome", String(60), nullable=True),
     Column("data", Text, nullable=True),
+)
+
+# --- revision 0008: device telemetry ------------------------------------------------------------
+
+# Every event a device sent, once per (device, event id): the intake's idempotency and the
+# history that thresholds ("above 8 °C for 30 minutes") are judged on. Times are the device's.
+telemetry_events = Table(
+    "telemetry_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(100), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("code", String(60), nullable=True),
+    Column("metric", String(60), nullable=True),
+    Column("value", Float, nullable=True),
+    Column("unit", String(20), nullable=True),
+    Column("severity", String(20), nullable=True),
+    Column("detail", Text, nullable=True),
+    # accepted, or held (a meter reading that went backwards or jumped): `reason` says why.
+    Column("status", String(20), nullable=False),
+    Column("reason", String(60), nullable=True),
+    Column("received_at", DateTime, nullable=False),
+    UniqueConstraint("device_id", "event_id", name="uq_telemetry_device_event"),
+    Index("ix_telemetry_series", "device_id", "type", "metric", "at"),
+)
+
+# A problem the diagnosis table found on a device, and how far Stand-in has taken it:
+# stage report -> part -> slots -> notify, then waiting for the owner (approval, slot) or done.
+# `open_key` (device:problem) is set while the incident covers its problem, so a fault that
+# repeats every minute finds it and opens nothing new; unique, so two at once cannot both open.
+device_incidents = Table(
+    "device_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(100), nullable=False, index=True),
+    Column("problem_id", String(60), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("open_key", String(200), nullable=True, unique=True),
+    Column("stage", String(30), nullable=False, index=True),
+    Column("severity", String(20), nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("ticket_id", String(100), nullable=True, index=True),
+    Column("part_state", String(30), nullable=True),
+    Column("order_id", String(100), nullable=True),
+    Column("location_id", String(100), nullable=True),
+    Column("appointment_id", String(100), nullable=True),
+    Column("first_at", DateTime, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("repeats", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("data", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# One meter reading per meter and billing period, sent on the provider's schedule: the unique
+# (meter, period) pair is what makes "exactly once per period" hold across restarts.
+meter_submissions = Table(
+    "meter_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meter_id", String(100), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("read_at", DateTime, nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    # pending -> sent | rejected; awaiting_owner (automatic submission off) -> pending | declined
+    Column("status", String(20), nullable=False, index=True),
+    Column("reading_id", String(100), nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    UniqueConstraint("meter_id", "period", name="uq_meter_submission_period"),
 )

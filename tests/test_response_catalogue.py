@@ -58,6 +58,10 @@ def uttered_by_code() -> dict[str, set[str] | None]:
     for point in handoffs["points"]:
         for key in ("ask", "no_answer_told"):
             found.setdefault(point[key], None)
+    # The diagnosis table names the response that names each problem to the owner.
+    telemetry = yaml.safe_load((ROOT / "telemetry.yml").read_text())
+    for problem in telemetry["diagnosis"]:
+        found.setdefault(problem["label"], None)
     return found
 
 
