@@ -34,7 +34,7 @@ def test_no_safe_default_spends_or_cancels():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["points"].pop(), "missing: owner_request"),
+        (lambda d: d["points"].pop(), "missing: device_report"),
         (lambda d: d["points"].append(dict(d["points"][0])), "repeated: agent_connected"),
         (lambda d: d["points"][1].update(on_no_answer="book_first_slot"), "unknown safe default"),
         (lambda d: d["points"][2].update(wait_s=-1), "wait_s"),

@@ -10,6 +10,8 @@ from launcher.processes import free_port
 from launcher.stack import Stack, StackConfig
 from tests.conftest import START_TIME, DeskProcess, wait_until
 
+OWNER_CONVERSATION = "e2e-device-owner"
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -27,6 +29,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "STANDIN_ANSWER_TIMEOUT_S": "8",
             # Each test resets the desk, which drops webhook subscriptions: restore them fast.
             "STANDIN_WEBHOOK_RECHECK_S": "1",
+            # Where what devices report is told (tests/e2e/test_devices.py).
+            "STANDIN_OWNER_CONVERSATION": OWNER_CONVERSATION,
         },
     )
     running = Stack(config)
