@@ -93,18 +93,9 @@ async def say_device_notice(
         if incident.stage != ASK_OWNER:
             return []  # decided already
         dispatcher.utter_message(response="utter_device_problem_ask_report", **about)
-        await ask_owner(
-            svc,
-            tracker,
-            DEVICE_REPORT,
-            provider=incident.provider,
-            subject=f"incident:{incident.id}",
-            data={"provider_name": about["provider_name"], "what": about["problem"]},
+        return await _ask_report(
+            svc, tracker, incident.provider, "incident", incident.id, about["provider_name"]
         )
-        return [
-            SlotSet("handoff_question", DEVICE_REPORT),
-            SlotSet("handoff_context", {"incident": incident.id}),
-        ]
     if notice.kind == "device_problem_failed":
         why = str(incident.data.get("why") or "")
         dispatcher.utter_message(response="utter_device_problem_failed", why=why, **about)
@@ -181,6 +172,24 @@ def _progress(
     return []
 
 
+async def _ask_report(
+    svc: Services, tracker: Tracker, provider: str, what: str, item_id: int, name: str
+) -> list[EventType]:
+    """The yes/no just asked ("shall I report it?", "shall I send it?") is a handoff."""
+    await ask_owner(
+        svc,
+        tracker,
+        DEVICE_REPORT,
+        provider=provider,
+        subject=f"{what}:{item_id}",
+        data={"provider_name": name},
+    )
+    return [
+        SlotSet("handoff_question", DEVICE_REPORT),
+        SlotSet("handoff_context", {what: item_id}),
+    ]
+
+
 def problem_visit(svc: Services, incident: Incident) -> str | None:
     problem = svc.telemetry_config.problem(incident.problem_id)
     return problem.visit if problem else None
@@ -218,18 +227,9 @@ async def _reading(
         if submission.status != AWAITING_OWNER:
             return []
         dispatcher.utter_message(response="utter_meter_reading_ask_submit", **about)
-        await ask_owner(
-            svc,
-            tracker,
-            DEVICE_REPORT,
-            provider=submission.provider,
-            subject=f"submission:{submission.id}",
-            data={"provider_name": about["provider_name"], "what": about["meter"]},
+        return await _ask_report(
+            svc, tracker, submission.provider, "submission", submission.id, about["provider_name"]
         )
-        return [
-            SlotSet("handoff_question", DEVICE_REPORT),
-            SlotSet("handoff_context", {"submission": submission.id}),
-        ]
     if notice.kind == "meter_reading_sent":
         dispatcher.utter_message(
             response="utter_meter_reading_sent_auto", reading_id=submission.reading_id, **about

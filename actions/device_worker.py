@@ -231,9 +231,7 @@ class DeviceWorker:
 
     async def _part(self, incident: Incident, problem: Problem) -> Incident | None:
         if not problem.part:
-            return await asyncio.to_thread(
-                self.svc.devices.move, incident.id, "part", stage="notify", part_state="none"
-            )
+            return await self._to_notify(incident, "none")
         account, key = self.svc.profile.credentials(problem.provider)
         catalogue = await self.svc.desk.list_parts(
             key, problem.provider, conversation_id=incident.conversation_id
@@ -241,13 +239,7 @@ class DeviceWorker:
         part = next((p for p in catalogue if p.sku == problem.part), None)
         centre = HOME_DELIVERY.get(problem.provider) or incident.location_id
         if part is None or centre is None:
-            return await asyncio.to_thread(
-                self.svc.devices.move,
-                incident.id,
-                "part",
-                stage="notify",
-                part_state="unavailable",
-            )
+            return await self._to_notify(incident, "unavailable")
         quote = {
             "sku": part.sku,
             "name": part.name,
@@ -257,14 +249,7 @@ class DeviceWorker:
         }
         data = {**incident.data, "part": quote}
         if await needs_consent(self.svc, part.price, part.currency):
-            return await asyncio.to_thread(
-                self.svc.devices.move,
-                incident.id,
-                "part",
-                stage="notify",
-                part_state=AWAITING_APPROVAL,
-                data=data,
-            )
+            return await self._to_notify(incident, AWAITING_APPROVAL, data=data)
         idem = f"standin:incident:{incident.id}:part"
         spend = Spend(
             PARTS_ORDER,
@@ -276,14 +261,7 @@ class DeviceWorker:
         )
         if await authorise(self.svc, incident.conversation_id, spend, idem) is None:
             # The limit changed in between: the owner decides after all.
-            return await asyncio.to_thread(
-                self.svc.devices.move,
-                incident.id,
-                "part",
-                stage="notify",
-                part_state=AWAITING_APPROVAL,
-                data=data,
-            )
+            return await self._to_notify(incident, AWAITING_APPROVAL, data=data)
         order = await self.svc.desk.order_part(
             key,
             problem.provider,
@@ -293,14 +271,19 @@ class DeviceWorker:
         )
         await asyncio.to_thread(self.svc.memory.upsert_order, order.dict())
         data["part"] |= {"amount": round(order.total, 2), "within_limit": True}
+        return await self._to_notify(incident, "ordered", data=data, order_id=order.id)
+
+    async def _to_notify(
+        self, incident: Incident, part_state: str, **values: Any
+    ) -> Incident | None:
+        """The part is decided (or left to the owner): on to telling the owner."""
         return await asyncio.to_thread(
             self.svc.devices.move,
             incident.id,
             "part",
             stage="notify",
-            part_state="ordered",
-            order_id=order.id,
-            data=data,
+            part_state=part_state,
+            **values,
         )
 
     async def _notify(self, incident: Incident, problem: Problem) -> Incident | None:

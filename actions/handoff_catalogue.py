@@ -11,11 +11,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import BaseModel, Extra, Field, validator
 
-from actions.errors import ConfigError
 from actions.settings import PROJECT_ROOT, Settings, settings
+from actions.yaml_files import load_yaml_model
 
 CATALOGUE_PATH = PROJECT_ROOT / "handoff.yml"
 
@@ -94,16 +93,7 @@ class HandoffCatalogue(BaseModel, extra=Extra.forbid):
 
 def load_catalogue(path: Path = CATALOGUE_PATH) -> HandoffCatalogue:
     """Read and validate `path`. Raises ConfigError naming the file and the bad entry."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path.name}: cannot be read: {err}") from None
-    try:
-        return HandoffCatalogue.parse_obj(raw)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path.name}: {where}: {first['msg']}") from None
+    return load_yaml_model(path, HandoffCatalogue)
 
 
 @lru_cache(maxsize=1)

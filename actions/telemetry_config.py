@@ -11,11 +11,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
 
-from actions.errors import ConfigError
 from actions.settings import PROJECT_ROOT
+from actions.yaml_files import load_yaml_model
 
 CONFIG_PATH = PROJECT_ROOT / "telemetry.yml"
 SEVERITIES = ("low", "normal", "high", "urgent")
@@ -108,16 +107,7 @@ class TelemetryConfig(BaseModel, extra=Extra.forbid):
 
 def load_telemetry_config(path: Path = CONFIG_PATH) -> TelemetryConfig:
     """Read and validate `path`. Raises ConfigError naming the file and the bad entry."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path.name}: cannot be read: {err}") from None
-    try:
-        return TelemetryConfig.parse_obj(raw)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path.name}: {where}: {first['msg']}") from None
+    return load_yaml_model(path, TelemetryConfig)
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,7 @@ FINAL_CASE = ("resolved", "closed", "cancelled")
 ASK_AGAIN_AFTER = timedelta(days=1)
 UNIT_ALIASES = {"kwh": "kWh", "m3": "m3", "m³": "m3", "m^3": "m3"}
 SEVERITY_ORDER = ("low", "normal", "high", "urgent")
+MAX_BODY_BYTES = 16 * 1024  # one event; a device never needs more
 BRANCHES = ("MeterReadingEvent", "FaultEvent", "MetricEvent")
 
 
@@ -113,6 +114,10 @@ class TelemetryIntake:
             # The same answer for an unknown device: whether it exists is not revealed.
             return 401, error(401, "unauthorized", "a valid device token is required")
         account, item = found
+        if len(raw) > MAX_BODY_BYTES:
+            return 422, error(
+                422, "too_large", f"one event is at most {MAX_BODY_BYTES} bytes", "body"
+            )
         try:
             payload = json.loads(raw or b"null")
         except ValueError:

@@ -14,13 +14,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from devicesim.scenarios import build
+from devicesim.sender import desk_now, play
 from launcher.conversation import http_json, say
 from launcher.processes import PROJECT_ROOT, ProcessFailed
 from launcher.stack import Stack, StackConfig, StackError, demo_keys
 
 SENDER = "alex-demo"
-# A step is what the owner says, ("advance", simulated seconds) at the desk, or ("await", text):
-# wait until Stand-in has pushed a message containing text (hold updates arrive on their own).
+# A step is what the owner says, ("advance", simulated seconds) at the desk, ("await", text):
+# wait until Stand-in has pushed a message containing text (hold updates arrive on their own),
+# or ("device", scenario): the device simulator plays that stream to the action server.
 SCRIPT: list[str | tuple[str, int | str]] = [
     "hi",
     "my internet keeps dropping, can you report it to Nimbus?",
@@ -43,6 +46,12 @@ SCRIPT: list[str | tuple[str, int | str]] = [
     ("await", "Take the call?"),
     "yes, put me through",
     "what happened with my Nimbus call?",
+    # The machine notices first: the car reports a fault on its own; Stand-in opens the
+    # ticket, orders the part within the limit and offers slots; the owner only picks the day.
+    "enable automatic fault reports",
+    ("device", "car_charging_port"),
+    ("await", "These are the next free slots"),
+    "the first one",
     "thanks!",
 ]
 WIDTH = 100
@@ -73,13 +82,15 @@ def _show_calls(stack: Stack) -> list[dict]:
     return found
 
 
-def _show_desk(stack: Stack) -> tuple[int, int]:
-    """Print the tickets and readings now at the desk, read back through its API."""
+def _show_desk(stack: Stack) -> tuple[int, int, int]:
+    """Print the tickets, readings, part orders and appointments now at the desk, read back
+    through its API; return how many tickets, readings and appointments there are."""
     tickets = 0
     print("\nAt the service desk now (read back through its API):")
     for env_name, provider in (
         ("STANDIN_NIMBUS_TELECOM_API_KEY", "nimbus-telecom"),
         ("STANDIN_HOMECARE_APPLIANCES_API_KEY", "homecare-appliances"),
+        ("STANDIN_VOLTRA_MOTORS_API_KEY", "voltra-motors"),
     ):
         for t in _desk_get(stack, "/v1/tickets", env_name).get("tickets", []):
             tickets += 1
@@ -98,7 +109,19 @@ def _show_desk(stack: Stack) -> tuple[int, int]:
             f"  {r['id']}  aquaflow-water       meter={r['meter_id']}"
             f" value={r['value']} {r['unit']} (previous {r['previous_value']})"
         )
-    return tickets, len(readings)
+    voltra = "STANDIN_VOLTRA_MOTORS_API_KEY"
+    for o in _desk_get(stack, "/v1/parts/orders", voltra).get("orders", []):
+        print(
+            f"  {o['id']}  voltra-motors        part={o['sku']} {o['total']:.2f} {o['currency']}"
+            f" to {o['deliver_to_service_centre']}"
+        )
+    booked = _desk_get(stack, "/v1/appointments", voltra).get("appointments", [])
+    for a in booked:
+        print(
+            f"  {a['id']}  voltra-motors        {a['start']} at {a['location']['id']}"
+            f" for ticket {a.get('ticket_id') or '-'}"
+        )
+    return tickets, len(readings), len(booked)
 
 
 def demo_start_time(now: datetime) -> str:
@@ -120,6 +143,8 @@ def main() -> int:
         return 2
     if not config.desk_start_time:
         config.desk_start_time = demo_start_time(datetime.now(timezone.utc))
+    # What the owner's devices report is told in the demo's conversation.
+    config.extra_env.setdefault("STANDIN_OWNER_CONVERSATION", SENDER)
     print(f"Starting the service desk, the action server and Rasa (logs in {var_dir}/logs)...")
     started = time.monotonic()
     stack = Stack(config, on_push=lambda m: _print_turn("Stand-in*", str(m.get("text"))))
@@ -134,6 +159,11 @@ def main() -> int:
                 http_json("POST", f"{config.desk_url}/_sim/advance", {"seconds": seconds})
                 print(f"{'':>9}  ... {seconds // 60} minutes pass at the service desk ...")
                 continue
+            if isinstance(step, tuple) and step[0] == "device":
+                events = build(str(step[1]), desk_now(config.desk_url))
+                print(f"{'':>9}  ... the car reports {len(events)} events on its own ...")
+                play(config.action_url, events)
+                continue
             if isinstance(step, tuple):
                 assert stack.inbox is not None
                 fragment = str(step[1])
@@ -146,7 +176,7 @@ def main() -> int:
             _print_turn("Owner", step)
             for reply in say(config.rasa_url, SENDER, step):
                 _print_turn("Stand-in", reply)
-        tickets, readings = _show_desk(stack)
+        tickets, readings, appointments = _show_desk(stack)
         calls = _show_calls(stack)
     except (StackError, ProcessFailed, RuntimeError, OSError, TimeoutError) as err:
         print(f"\ndemo failed: {err}", file=sys.stderr)
@@ -155,10 +185,11 @@ def main() -> int:
         stack.stop()
         print("\nStopped every process the demo started.")
     transferred = [c for c in calls if c["state"] in ("transferred", "ended")]
-    if (tickets, readings, len(transferred)) != (3, 1, 1):
+    found = (tickets, readings, len(transferred), appointments)
+    if found != (4, 1, 1, 1):
         print(
-            f"demo failed: expected 3 tickets, 1 reading and 1 call put through at the desk,"
-            f" found {tickets}, {readings} and {len(transferred)}",
+            "demo failed: expected 4 tickets, 1 reading, 1 call put through and 1 appointment"
+            f" at the desk, found {found}",
             file=sys.stderr,
         )
         return 1

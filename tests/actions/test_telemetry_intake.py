@@ -127,6 +127,7 @@ def test_a_bad_credential_gets_401_and_changes_nothing(intake, device, auth) -> 
     ("device", "body", "field"),
     [
         (CAR, b"{not json", "body"),
+        (CAR, json.dumps({**fault(1), "detail": "x" * 20000}).encode(), "body"),
         (CAR, {"event_id": "x", "at": "2026-11-23T10:00:00Z", "type": "fault"}, "code"),
         (CAR, {"event_id": "x", "at": "2026-11-23T10:00:00", "type": "fault", "code": "E"}, "at"),
         (CAR, {"event_id": "x", "at": "2026-11-23T10:00:00Z", "type": "gossip"}, "type"),

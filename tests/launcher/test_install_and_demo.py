@@ -95,6 +95,10 @@ def test_demo_runs_the_scripted_conversation_and_leaves_the_tickets(tmp_path):
     assert "Sent: the reading 1250.7 m3" in out and "meter=WM-3341 value=1250.7" in out
     assert "spending limit is now 50.00 EUR" in out
     assert "status=in_progress" in out and "sent by: Stand-in/" in out
+    # The car's fault, on its own: ticket, part within the limit, and the day the owner picked.
+    assert "Stand-in*: Your car reported a charging-port fault. I opened Voltra Motors" in out
+    assert "part=VM-CPA-3 42.00 EUR to SC-LIS-1" in out
+    assert "at SC-LIS-1 for ticket TCK-" in out
     assert "Stopped every process the demo started." in out
 
 
