@@ -1,4 +1,7 @@
-"""`python -m bench holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`.
+"""`python -m bench turns` (turn latency, growth, footprint, quality; see bench/turns_suite.py)
+and `python -m bench holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`.
+
+`holds`:
 
 Starts its own stack under var/bench (emptied first) on free ports, runs the benchmark, stops
 the stack, then measures the same-run baseline on stock Rasa (bench/stock_rasa.py; its trained
@@ -16,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bench import stock_rasa
+from bench import stock_rasa, turns_report, turns_suite
 from bench.holds import run_holds
 from bench.report import table, update_doc, write_json
 from launcher.processes import PROJECT_ROOT, ProcessFailed, free_port
@@ -61,7 +64,44 @@ def _parser() -> argparse.ArgumentParser:
         " Stand-in's stack stopped (default: on)",
     )
     holds.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    t = sub.add_parser("turns", help="turn latency, cost growth, footprint and quality vs stock")
+    t.add_argument("--turns", type=int, default=100, help="turns of one conversation (100)")
+    t.add_argument("--conversations", type=int, default=20, help="conversations at once (20)")
+    t.add_argument("--turns-each", type=int, default=15, help="turns of each of them (15)")
+    t.add_argument("--growth", type=int, default=1000, help="turns of the long one (1000)")
+    t.add_argument(
+        "--train",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time Stand-in's training from scratch (default: on)",
+    )
+    t.add_argument(
+        "--quality",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="evaluate the held-out NLU file (default: on)",
+    )
+    t.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
+    t.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     return parser
+
+
+def run_turns(args: argparse.Namespace) -> int:
+    try:
+        result = turns_suite.run(args)
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    path = turns_report.write_json(args.out, result)
+    for problem in result["problems"]:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    if "standin" not in result:
+        return 2
+    if not args.no_doc:
+        turns_report.update_doc(DOC, result)
+    print(turns_report.table(result))
+    print(f"\nfigures: {path}" + ("" if args.no_doc else f"; section: {DOC}"))
+    return 0 if result["ok"] else 1
 
 
 def _terminate(signum: int, _frame: object) -> None:
@@ -71,6 +111,8 @@ def _terminate(signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # a stopped run still stops its stack
+    if args.benchmark == "turns":
+        return run_turns(args)
     shutil.rmtree(VAR_DIR, ignore_errors=True)
     config = StackConfig(
         var_dir=VAR_DIR,

@@ -23,6 +23,10 @@ def main() -> int:
         return 2
     from rasa.__main__ import main as rasa_main
 
+    from rasa_addons import speedups
+
+    speedups.apply()
+
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", "--auth-token", token]
     rasa_main()
     return 0

@@ -1,0 +1,188 @@
+"""The turns benchmark's figures as a markdown table, in results/ and in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.report import DOC_HEADER, machine_line
+
+START, END = "<!-- turns:start -->", "<!-- turns:end -->"
+
+
+def _v(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:g}{unit}" if isinstance(value, float | int) else str(value)
+
+
+def _met(result: dict[str, Any], key: str) -> str:
+    met = (result.get("met") or {}).get(key)
+    return "–" if met is None else ("yes" if met else "**no**")
+
+
+def table(result: dict[str, Any]) -> str:
+    s, k = result["standin"], result.get("stock") or {}
+    r, t = result.get("ratios") or {}, result.get("targets") or {}
+    foot, quality = result.get("footprint") or {}, result.get("quality") or {}
+
+    def lat(side: dict[str, Any], part: str, p: str) -> Any:
+        return ((side.get(part) or {}).get("latency_ms") or {}).get(p)
+
+    rows = [
+        (
+            "turn latency p50, 1 conversation",
+            _v(lat(s, "one", "p50"), " ms"),
+            _v(lat(k, "one", "p50"), " ms"),
+            _v(r.get("p50_one")),
+            f"≤ {t.get('p50_one_ms')} ms",
+            _met(result, "p50_one_ms"),
+        ),
+        (
+            "turn latency p95, 1 conversation",
+            _v(lat(s, "one", "p95"), " ms"),
+            _v(lat(k, "one", "p95"), " ms"),
+            _v(r.get("p95_one")),
+            f"≤ {t.get('p95_one_ms')} ms",
+            _met(result, "p95_one_ms"),
+        ),
+        (
+            "turn latency p99, 1 conversation",
+            _v(lat(s, "one", "p99"), " ms"),
+            _v(lat(k, "one", "p99"), " ms"),
+            "",
+            "",
+            "",
+        ),
+        (
+            f"turn latency p50 / p95 / p99, {s['many']['conversations']} at once",
+            " / ".join(_v(lat(s, "many", p)) for p in ("p50", "p95", "p99")) + " ms",
+            " / ".join(_v(lat(k, "many", p)) for p in ("p50", "p95", "p99")) + " ms",
+            "",
+            "",
+            "",
+        ),
+        (
+            f"throughput, {s['many']['conversations']} at once",
+            _v(s["many"]["throughput_turns_per_s"], " turns/s"),
+            _v((k.get("many") or {}).get("throughput_turns_per_s"), " turns/s"),
+            _v(r.get("throughput_many")),
+            f"≥ {t.get('throughput_vs_stock')}× stock",
+            _met(result, "throughput_vs_stock"),
+        ),
+        (
+            "median turn 1–20 → 981–1,000 of one conversation",
+            f"{_v(s['growth']['first_ms'])} → {_v(s['growth']['last_ms'])} ms",
+            f"{_v((k.get('growth') or {}).get('first_ms'))} →"
+            f" {_v((k.get('growth') or {}).get('last_ms'))} ms",
+            "",
+            "",
+            "",
+        ),
+        (
+            "growth (981–1,000 ÷ 1–20)",
+            _v(s["growth"]["ratio"], "×"),
+            _v((k.get("growth") or {}).get("ratio"), "×"),
+            "",
+            f"≤ {t.get('growth_ratio')}×",
+            _met(result, "growth_ratio"),
+        ),
+        (
+            "training from scratch",
+            _v(foot.get("training_s"), " s"),
+            _v((k.get("training") or {}).get("seconds"), " s"),
+            "",
+            f"≤ {t.get('training_s')} s",
+            _met(result, "training_s"),
+        ),
+        (
+            "model size",
+            _v(foot.get("model_mb"), " MiB"),
+            _v((k.get("training") or {}).get("model_mb"), " MiB"),
+            "",
+            "",
+            "",
+        ),
+        (
+            "peak memory (VmHWM)",
+            ", ".join(f"{n} {v:g} MiB" for n, v in (foot.get("peak_rss_mb") or {}).items()),
+            ", ".join(f"{n} {v:g} MiB" for n, v in (k.get("peak_rss_mb") or {}).items()),
+            "",
+            "",
+            "",
+        ),
+        (
+            "held-out intent accuracy / entity F1",
+            f"{_v(quality.get('intent_accuracy'))} / {_v(quality.get('entity_f1'))}",
+            "",
+            "",
+            f"≥ {t.get('intent_accuracy')}",
+            _met(result, "intent_accuracy"),
+        ),
+    ]
+    head = "| measure | Stand-in | stock Rasa | ratio | target | met |\n|---|---|---|---|---|---|\n"
+    return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+def command_line(result: dict[str, Any]) -> str:
+    p = result["params"]
+    return (
+        f"python -m bench turns --turns {p['turns']} --conversations {p['conversations']}"
+        f" --turns-each {p['turns_each']} --growth {p['growth']}"
+        + ("" if p["train"] else " --no-train")
+    )
+
+
+def section(result: dict[str, Any]) -> str:
+    growth = result["standin"]["growth"].get("median_per_100_ms")
+    return f"""{START}
+## Turns
+
+Every turn is timed from the POST to Rasa's REST channel to its answer. Stand-in's turns are a
+fixed mix of journeys that reach the service desk: report a problem (a ticket is opened), ask
+its status, send a meter reading, list appointment slots, and leave the question ("stop"), in
+that order, one conversation at a time and then {result["params"]["conversations"]} at once.
+Throughput is the turns answered per second of wall time with all of them running. Stock Rasa
+(`rasa init --no-prompt`, its default config, in-memory tracker store, no action server) runs
+its own intents (hello, I am feeling great, are you a bot?, bye) the same way, alone on the
+machine once Stand-in's stack has stopped.
+
+Cost growth: Stand-in's long conversation is driven turn by turn for all
+{result["params"]["growth"]} turns, owner messages alternating with external events (a notice
+through `trigger_intent`, as hold updates arrive). Median per 100 turns, in ms: {growth}.
+Stock Rasa's first turns come from a new conversation; its last 20 are real turns of a
+conversation whose first turns were appended through the tracker events API (driving them one
+by one takes stock Rasa a quarter of an hour, its turns slowing down linearly).
+
+Training is `rasa train --force` of Stand-in's config, domain and data; stock Rasa's is its
+`rasa init` training (cached under var/bench-cache after the first run). Quality is `rasa test
+nlu` on tests/nlu_heldout.yml, which is never trained on.
+
+Machine: {machine_line(result)}
+
+Command: `{command_line(result)}` (`make bench` runs the defaults). Full figures:
+`results/bench/turns.json`.
+
+{table(result)}{END}"""
+
+
+def update_doc(doc: Path, result: dict[str, Any]) -> None:
+    text = doc.read_text() if doc.exists() else DOC_HEADER
+    new = section(result)
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = head + new + tail
+    else:
+        # The turns come first: they are what every owner feels.
+        marker = "<!-- holds:start -->"
+        text = text.replace(marker, new + "\n\n" + marker, 1) if marker in text else text + new
+    doc.write_text(text)
+
+
+def write_json(out_dir: Path, result: dict[str, Any]) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "turns.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

@@ -1,0 +1,1 @@
+"""Rasa extensions that run in the Rasa process (named in endpoints.yml)."""

@@ -1,0 +1,168 @@
+"""A SQL tracker store whose per-turn cost does not grow with the conversation.
+
+Rasa's `SQLTrackerStore` loads every event of the conversation's session and replays them all
+on every turn, so a months-long owner conversation slows down linearly. This store keeps every
+event too (same `events` table, same `retrieve_full_tracker`), plus one row per conversation
+in `tracker_snapshots`: the slot values and active loop at save time, and the id of the last
+event before the recent tail. A turn loads that row and the tail only (a few hundred events at
+most), so its cost stays flat.
+
+Why a snapshot of *current* values is exact: the tracker is rebuilt as "snapshot, then tail".
+Every slot or loop the tail changes ends at its last value in the tail, which is its value
+now; every other one keeps its snapshot value, which is its value now too; a restart in the
+tail wipes the snapshot as it wiped the state. Policies look back 4 turns (max_history), far
+less than the tail. The new events of a turn are those after what `retrieve` handed out.
+
+In endpoints.yml: `tracker_store: {type: rasa_addons.compact_tracker_store.CompactTrackerStore,
+dialect: sqlite, db: ...}` (any SQLTrackerStore option).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+# The tail kept: rebased to KEEP events once it passes 2 * KEEP.
+KEEP = 150
+LISTEN = "action_listen"
+_LOADED = "_standin_loaded_events"  # how many of a tracker's events came from the store
+
+
+class CompactTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, keep: int = KEEP, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep = int(keep)
+        metadata = sa.MetaData()
+        self.snapshots = sa.Table(
+            "tracker_snapshots",
+            metadata,
+            sa.Column("sender_id", sa.String(255), primary_key=True),
+            sa.Column("base_id", sa.Integer, nullable=False),  # the tail is id > base_id
+            sa.Column("state", sa.Text, nullable=False),
+        )
+        metadata.create_all(self.engine)
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            row = session.execute(
+                sa.select(self.snapshots.c.base_id, self.snapshots.c.state).where(
+                    self.snapshots.c.sender_id == sender_id
+                )
+            ).first()
+            if row is None:
+                tracker = await super().retrieve(sender_id)
+                if tracker is not None:
+                    setattr(tracker, _LOADED, len(tracker.events))
+                return tracker
+            tail = (
+                session.query(self.SQLEvent.data)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > row.base_id)
+                .order_by(self.SQLEvent.id)
+                .all()
+            )
+        tail_events = [json.loads(data) for (data,) in tail]
+        state = json.loads(row.state)
+        at = (tail_events[0].get("timestamp") or 0.0) - 1.0 if tail_events else 0.0
+        prefix = [
+            SlotSet(name, value, timestamp=at).as_dict() for name, value in state["slots"].items()
+        ]
+        if state.get("active_loop"):
+            prefix.append(ActiveLoop(state["active_loop"], timestamp=at).as_dict())
+        tracker = DialogueStateTracker.from_dict(sender_id, prefix + tail_events, self.domain.slots)
+        setattr(tracker, _LOADED, len(tracker.events))
+        return tracker
+
+    # --- writing ------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        loaded = getattr(tracker, _LOADED, None)
+        if loaded is None:
+            # Not from `retrieve` (a new conversation, or the API replaced its events):
+            # Rasa's own bookkeeping, then a snapshot from it.
+            await super().save(tracker)
+            await self._rebase(tracker)
+            setattr(tracker, _LOADED, len(tracker.events))
+            return
+        await self.stream_events(tracker)
+        new = list(tracker.events)[loaded:]
+        with self.session_scope() as session:
+            for event in new:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        setattr(tracker, _LOADED, len(tracker.events))
+        if len(tracker.events) > 2 * self.keep:
+            await self._rebase(tracker)
+
+    async def _rebase(self, tracker: DialogueStateTracker) -> None:
+        """Move the tail's start to about `keep` events back, right after an action_listen,
+        with the tracker's current slots and loop as the snapshot."""
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            row = session.execute(
+                sa.select(self.snapshots.c.base_id).where(
+                    self.snapshots.c.sender_id == tracker.sender_id
+                )
+            ).first()
+            if row is None:
+                # As Rasa's own `retrieve` read them: the events of the latest session.
+                query = self._event_query(session, tracker.sender_id, False)
+            else:
+                query = session.query(self.SQLEvent).filter(
+                    self.SQLEvent.sender_id == tracker.sender_id, self.SQLEvent.id > row.base_id
+                )
+            ids = [i for (i,) in query.with_entities(self.SQLEvent.id).order_by(self.SQLEvent.id)]
+            # The stored tail is the tracker's last len(ids) events (the rest: the snapshot).
+            offset = len(events) - len(ids)
+            if offset < 0 or len(ids) <= self.keep:
+                return
+            cut = None
+            for index in range(len(events) - self.keep, offset, -1):
+                event = events[index - 1]
+                if isinstance(event, ActionExecuted) and event.action_name == LISTEN:
+                    cut = index
+                    break
+            if cut is None:
+                return  # no turn boundary in reach: keep the longer tail for now
+            new_base = ids[cut - 1 - offset]
+            slots = {
+                name: slot.value
+                for name, slot in tracker.slots.items()
+                if slot.value != slot.initial_value
+            }
+            state = json.dumps(
+                {"slots": slots, "active_loop": tracker.active_loop_name},
+                default=str,
+            )
+            if row is None:
+                session.execute(
+                    self.snapshots.insert().values(
+                        sender_id=tracker.sender_id, base_id=new_base, state=state
+                    )
+                )
+            else:
+                session.execute(
+                    self.snapshots.update()
+                    .where(self.snapshots.c.sender_id == tracker.sender_id)
+                    .values(base_id=new_base, state=state)
+                )
+            session.commit()
