@@ -66,11 +66,16 @@ lock:
 clean:
 	rm -rf var results .pytest_cache .ruff_cache
 
-# The phone-hold benchmark (not part of `make test`): 1,000 simultaneous holds in one action
-# server, its CPU while holding and the pickup-to-owner latency. Writes results/bench/holds.json
-# and the Holds section of docs/performance.md. Smaller runs: make bench BENCH_ARGS="--calls 100".
+# The benchmarks (not part of `make test`), each against stock Rasa in the same run:
+# - turns: latency, throughput and cost growth over the REST channel, training time, model size,
+#   memory and held-out NLU quality (results/bench/turns.json, the Turns section);
+# - holds: 1,000 simultaneous holds in one action server, its CPU while holding and the
+#   pickup-to-owner latency (results/bench/holds.json, the Holds section of docs/performance.md).
+# Smaller runs: make bench BENCH_TURNS_ARGS="--growth 200 --no-train" BENCH_ARGS="--calls 100".
+BENCH_TURNS_ARGS ?=
 BENCH_ARGS ?=
 bench: train
+	$(PY) -m bench turns $(BENCH_TURNS_ARGS)
 	$(PY) -m bench holds $(BENCH_ARGS)
 
 # Held-out NLU evaluation (tests/nlu_heldout.yml is never trained on): intent accuracy, entity F1.

@@ -81,3 +81,24 @@ def test_holds_benchmark_runs_end_to_end(stack: Stack, stack_desk: DeskProcess) 
     assert burst["requested"] == 2 and burst["size"] == 1
     assert burst["arrived"] == 1 and burst["missing"] == []
     assert set(burst["latency_s"]) == BURST_LATENCY_KEYS
+
+
+def test_turns_benchmark_runs_end_to_end(stack: Stack, stack_desk: DeskProcess) -> None:
+    from bench import turns
+
+    readings = turns.Readings()
+    text = turns.mix_texts(turns.STANDIN_MIX, readings)
+    prefix = f"bench-smoke-turns-{uuid.uuid4().hex[:6]}"
+    one = turns.latency(stack.config.rasa_url, text, 1, 5, f"{prefix}-one", warmup_turns=1)
+    many = turns.latency(stack.config.rasa_url, text, 2, 3, f"{prefix}-many")
+    assert one["turns"] == 5 and many["turns"] == 6 and many["conversations"] == 2
+    assert set(one["latency_ms"]) == LATENCY_KEYS and one["throughput_turns_per_s"] > 0
+    growth = turns.standin_growth(
+        stack.config.rasa_url, stack.config.rasa_token, f"{prefix}-long", 6, readings
+    )
+    assert growth["turns"] == 6 and growth["first_ms"] > 0 and growth["last_ms"] > 0
+    # The mix reached the desk: tickets opened, readings sent.
+    _, _, tickets = stack_desk.get("/v1/tickets", key="sk-nimbus-demo")
+    assert tickets["tickets"]
+    _, _, sent = stack_desk.get("/v1/meter-readings?meter_id=WM-3341", key="sk-aquaflow-demo")
+    assert sent["readings"]
