@@ -31,7 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 # The tail kept: rebased to KEEP events once it passes 2 * KEEP.
-KEEP = 150
+KEEP = 60
 LISTEN = "action_listen"
 _LOADED = "_standin_loaded_events"  # how many of a tracker's events came from the store
 
