@@ -25,6 +25,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import QueuePool
 
 from actions.settings import PROJECT_ROOT
 from actions.store_schema import (
@@ -125,8 +126,15 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, future=True, pool_pre_ping=True)
     Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
     # Several threads (to_thread) and processes (tests, CLI) share the file: wait for locks.
+    # Connections are pooled (SQLAlchemy 1.4 opens a new one per transaction for a SQLite
+    # file otherwise: py-spy showed connecting and its pragmas in every request).
     engine = create_engine(
-        url, future=True, connect_args={"timeout": 15, "check_same_thread": False}
+        url,
+        future=True,
+        connect_args={"timeout": 15, "check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=10,
     )
 
     @event.listens_for(engine, "connect")
