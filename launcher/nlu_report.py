@@ -11,9 +11,9 @@ def main(results_dir: str) -> int:
     root = Path(results_dir)
     intents = json.loads((root / "intent_report.json").read_text())
     print(f"held-out intent accuracy: {intents['accuracy']:.3f}")
-    for name in ("DIETClassifier_report.json",):
-        path = root / name
-        if path.exists():
+    # The entity extractor's report, whichever extractor the pipeline uses.
+    for path in sorted(root.glob("*_report.json")):
+        if path.name not in ("intent_report.json", "response_selection_report.json"):
             entities = json.loads(path.read_text())
             f1 = entities.get("micro avg", entities.get("weighted avg", {})).get("f1-score")
             print(f"held-out entity F1 (micro): {f1:.3f}" if f1 is not None else "no entities")

@@ -521,7 +521,9 @@ def test_the_owners_answer_and_the_timeout_claim_the_handoff_exactly_once(world)
         return record, took, expired
 
     record, took, expired = w.run(scenario())
-    assert expired == 1
+    # The timeout finds the handoff waiting (1) unless the owner's answer claimed it before
+    # the timeout looked (0); either way exactly one of them acts.
+    assert expired in (0, 1)
     current = w.record(record.call_id)
     desk = w.desk_call(NIMBUS, record.call_id)
     assert len(w.steps(record.call_id, "owner")) == 1
@@ -529,7 +531,7 @@ def test_the_owners_answer_and_the_timeout_claim_the_handoff_exactly_once(world)
         assert current.handoff == "taken" and desk["state"] == "transferred"
         assert "handoff_timeout_callback_scheduled" not in kinds(w.queued(record.call_id))
     else:
-        assert took.result == "too_late"
+        assert took.result == "too_late" and expired == 1
         assert current.handoff == "timed_out" and desk["state"] == "callback_scheduled"
         assert desk["transfer"] is None
 
