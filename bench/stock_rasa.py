@@ -333,7 +333,12 @@ class StockRasa:
         self.port = free_port()
         paths = (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))
         pythonpath = os.pathsep.join(p for p in paths if p)
-        env = {**BASE_ENV, "RASA_AUTH_TOKEN": self.token, "PYTHONPATH": pythonpath}
+        env = {
+            **BASE_ENV,
+            "RASA_AUTH_TOKEN": self.token,
+            "PYTHONPATH": pythonpath,
+            "STANDIN_RASA_SPEEDUPS": "off",  # stock Rasa, as shipped
+        }
         argv = [
             sys.executable,
             "-m",

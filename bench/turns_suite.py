@@ -58,8 +58,9 @@ def train_from_scratch(out_dir: Path, log: Callable[[str], None] = _log) -> dict
     log("training Stand-in from scratch (rasa train --force)")
     started = time.monotonic()
     with (out_dir / "train.log").open("w") as logfile:
+        # From the project root: the pipeline names a component of rasa_addons/.
         code = subprocess.run(
-            argv, cwd=out_dir, stdout=logfile, stderr=subprocess.STDOUT, check=False
+            argv, cwd=PROJECT_ROOT, stdout=logfile, stderr=subprocess.STDOUT, check=False
         ).returncode
     seconds = round(time.monotonic() - started, 1)
     models = sorted(out_dir.glob("*.tar.gz"))
