@@ -236,6 +236,35 @@ class CaseMemory:
         ticket from another conversation does not re-attribute it. `event_at` is set when the
         update came from a provider webhook.
         """
+        with self._engine.begin() as conn:
+            return (
+                conn.execute(
+                    self._case_upsert(ticket, conversation_id, account_id, event_at)
+                ).rowcount
+                > 0
+            )
+
+    def upsert_cases_from_tickets(
+        self,
+        tickets: list[Mapping[str, Any]],
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+    ) -> int:
+        """`upsert_case_from_ticket` for a whole list in one transaction (a status listing of
+        many tickets is one commit, not one each); how many cases changed."""
+        with self._engine.begin() as conn:
+            return sum(
+                conn.execute(self._case_upsert(t, conversation_id, account_id, None)).rowcount
+                for t in tickets
+            )
+
+    def _case_upsert(
+        self,
+        ticket: Mapping[str, Any],
+        conversation_id: str | None,
+        account_id: str | None,
+        event_at: datetime | None,
+    ) -> Any:
         now = _naive_utc(utc_now())
         values = {
             "ticket_id": str(ticket["id"]),
@@ -277,8 +306,7 @@ class CaseMemory:
             },
             where=cases.c.updated_at <= new.updated_at,
         )
-        with self._engine.begin() as conn:
-            return conn.execute(stmt).rowcount > 0
+        return stmt
 
     def case(self, ticket_id: str) -> Case | None:
         with self._engine.connect() as conn:

@@ -96,18 +96,21 @@ async def _remember_cases(
     conversation_id: str | None = None,
     account_id: str | None = None,
 ) -> None:
-    """Keep the case memory in step with what the desk said.
+    """Keep the case memory in step with what the desk said (one transaction for them all).
 
     Never changes what the owner hears: the desk's answer is the fact, the record of it is
     ours, so a store failure is logged loudly and the turn goes on.
     """
-    for ticket in tickets:
-        try:
-            await asyncio.to_thread(
-                svc.memory.upsert_case_from_ticket, ticket.dict(), conversation_id, account_id
-            )
-        except Exception:
-            logger.exception("CASE MEMORY WRITE FAILED for ticket %s", ticket.id)
+    tickets = list(tickets)
+    try:
+        await asyncio.to_thread(
+            svc.memory.upsert_cases_from_tickets,
+            [t.dict() for t in tickets],
+            conversation_id,
+            account_id,
+        )
+    except Exception:
+        logger.exception("CASE MEMORY WRITE FAILED for tickets %s", [t.id for t in tickets])
 
 
 async def _known_providers(svc: Services) -> str:

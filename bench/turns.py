@@ -167,19 +167,20 @@ def standin_growth(
     return growth_figures(per_turn)
 
 
-def stock_history(turns: int, start: float) -> list[dict[str, Any]]:
-    """`turns` starter-assistant turns as tracker events (greet, utter_greet, listen)."""
+def stock_history(turns: int, start: float, step: float = 0.004) -> list[dict[str, Any]]:
+    """`turns` starter-assistant turns as tracker events (greet, utter_greet, listen), `step`
+    seconds apart."""
     events: list[dict[str, Any]] = []
     at = start
     for _ in range(turns):
         parse = {"intent": {"name": "greet", "confidence": 1.0}, "entities": [], "text": "hello"}
         events += [
             {"event": "user", "text": "hello", "parse_data": parse, "timestamp": at},
-            {"event": "action", "name": "utter_greet", "timestamp": at + 0.01},
-            {"event": "bot", "text": "Hey! How are you?", "timestamp": at + 0.02},
-            {"event": "action", "name": "action_listen", "timestamp": at + 0.03},
+            {"event": "action", "name": "utter_greet", "timestamp": at + step / 4},
+            {"event": "bot", "text": "Hey! How are you?", "timestamp": at + step / 2},
+            {"event": "action", "name": "action_listen", "timestamp": at + 3 * step / 4},
         ]
-        at += 1.0
+        at += step
     return events
 
 
@@ -191,7 +192,9 @@ def stock_growth(rasa_url: str, token: str, prefix: str, turns: int) -> dict[str
     sender = f"{prefix}-long"
     say_timed(rasa_url, sender, "hello")  # the conversation exists, its session started
     quoted = urllib.parse.quote(sender, safe="")
-    history = stock_history(turns - window - 1, time.time() - 10 * turns)
+    # Recent timestamps: older ones would expire the starter's 60-minute session, and Rasa
+    # would then read only the new session (a short history, not the one being measured).
+    history = stock_history(turns - window - 1, time.time() - 0.004 * turns)
     query = urllib.parse.urlencode({"token": token, "include_events": "NONE"})
     for i in range(0, len(history), 2000):
         status, body = http_json(
