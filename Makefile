@@ -71,12 +71,12 @@ clean:
 #   memory and held-out NLU quality (results/bench/turns.json, the Turns section);
 # - holds: 1,000 simultaneous holds in one action server, its CPU while holding and the
 #   pickup-to-owner latency (results/bench/holds.json, the Holds section of docs/performance.md).
-# Smaller runs: make bench BENCH_TURNS_ARGS="--growth 200 --no-train" BENCH_ARGS="--calls 100".
-BENCH_TURNS_ARGS ?=
+# One Stand-in stack serves both, then one stock server both baselines (python -m bench all).
+# Smaller runs: make bench BENCH_ARGS="--growth 200 --no-train --calls 100"; one of them alone:
+# python -m bench turns | holds.
 BENCH_ARGS ?=
 bench: train
-	$(PY) -m bench turns $(BENCH_TURNS_ARGS)
-	$(PY) -m bench holds $(BENCH_ARGS)
+	$(PY) -m bench all $(BENCH_ARGS)
 
 # Held-out NLU evaluation (tests/nlu_heldout.yml is never trained on): intent accuracy, entity F1.
 nlu-report: train

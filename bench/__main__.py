@@ -1,7 +1,12 @@
-"""`python -m bench turns` (turn latency, growth, footprint, quality; see bench/turns_suite.py)
-and `python -m bench holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`.
+"""`python -m bench all | turns | holds`.
 
-`holds`:
+`all` (`make bench`): Stand-in trained from scratch, one stack for the turns and then the holds,
+one stock Rasa server for both baselines; both JSON files and both sections of
+docs/performance.md.
+
+`turns`: turn latency, growth, footprint and quality (bench/turns_suite.py).
+
+`holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`:
 
 Starts its own stack under var/bench (emptied first) on free ports, runs the benchmark, stops
 the stack, then measures the same-run baseline on stock Rasa (bench/stock_rasa.py; its trained
@@ -37,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="benchmark", required=True)
     holds = sub.add_parser("holds", help="many simultaneous holds in one action server")
+    _holds_args(holds)
+    t = sub.add_parser("turns", help="turn latency, cost growth, footprint and quality vs stock")
+    _turns_args(t)
+    both = sub.add_parser("all", help="turns, then holds on the same stack (make bench)")
+    _turns_args(both)
+    _holds_args(both, common=False)
+    return parser
+
+
+def _holds_args(holds: argparse.ArgumentParser, common: bool = True) -> None:
     holds.add_argument("--calls", type=int, default=1000, help="calls held at once (1000)")
     holds.add_argument("--pickups", type=int, default=200, help="pickups one at a time (200)")
     holds.add_argument("--rate", type=float, default=5.0, help="pickups per second (5)")
@@ -55,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     holds.add_argument("--concurrency", type=int, default=8, help="calls placed at once (8)")
     holds.add_argument("--seed", type=int, default=1, help="which calls get picked up (1)")
+    if not common:
+        return  # `all` takes --out and --no-doc from the turns arguments, and always has stock
     holds.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
     holds.add_argument(
         "--stock",
@@ -64,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         " Stand-in's stack stopped (default: on)",
     )
     holds.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
-    t = sub.add_parser("turns", help="turn latency, cost growth, footprint and quality vs stock")
+
+
+def _turns_args(t: argparse.ArgumentParser) -> None:
     t.add_argument("--turns", type=int, default=100, help="turns of one conversation (100)")
     t.add_argument("--conversations", type=int, default=20, help="conversations at once (20)")
     t.add_argument("--turns-each", type=int, default=15, help="turns of each of them (15)")
@@ -83,7 +102,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
     t.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
-    return parser
 
 
 def run_turns(args: argparse.Namespace) -> int:
@@ -92,6 +110,10 @@ def run_turns(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
         return 130
+    return _report_turns(args, result)
+
+
+def _report_turns(args: argparse.Namespace, result: dict) -> int:
     path = turns_report.write_json(args.out, result)
     for problem in result["problems"]:
         print(f"FAILED: {problem}", file=sys.stderr)
@@ -108,13 +130,9 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)  # a stopped run still stops its stack
-    if args.benchmark == "turns":
-        return run_turns(args)
+def _holds_config() -> StackConfig:
     shutil.rmtree(VAR_DIR, ignore_errors=True)
-    config = StackConfig(
+    return StackConfig(
         var_dir=VAR_DIR,
         rasa_port=free_port(),
         action_port=free_port(),
@@ -127,6 +145,84 @@ def main(argv: list[str] | None = None) -> int:
             "SERVICE_DESK_TIME_SCALE": DESK_TIME_SCALE,
         },
     )
+
+
+def _holds(stack: Stack, args: argparse.Namespace) -> dict:
+    return run_holds(
+        stack,
+        args.calls,
+        args.pickups,
+        args.rate,
+        burst=args.burst,
+        hold_seconds=args.hold_seconds,
+        tick_seconds=args.tick_seconds,
+        advance_seconds=args.advance_seconds,
+        concurrency=args.concurrency,
+        seed=args.seed,
+    )
+
+
+def run_all(args: argparse.Namespace) -> int:
+    """`make bench`: one Stand-in stack for the turns and then the holds, and one stock server
+    for both baselines, so the whole run fits in a quarter of an hour."""
+    holds: dict = {}
+    stock_holds: dict = {}
+
+    def standin() -> dict:
+        stack = Stack(_holds_config())
+        print(f"[bench] starting the stack under {VAR_DIR}", file=sys.stderr, flush=True)
+        stack.start()
+        try:
+            figures = turns_suite.measure_standin_on(stack, args)
+            holds.update(_holds(stack, args))
+            return figures
+        finally:
+            stack.stop()
+
+    def stock() -> dict:
+        with stock_rasa.StockRasa(work_dir=turns_suite.VAR_DIR / "stock") as server:
+            figures = turns_suite.measure_stock_on(server, args)
+            measured = server.measure(holds["pickups"]["sent"], args.rate, holds["burst"]["size"])
+            stock_holds.update(
+                order="after Stand-in's stack stopped",
+                rasa=stock_rasa.rasa_version(),
+                params={"count": holds["pickups"]["sent"], "rate": args.rate},
+                model=str(server.model),
+                training=server.training,
+                server_start_s=server.start_s,
+                **measured,
+                ok=not measured["problems"],
+            )
+            return figures
+
+    try:
+        turns_result = turns_suite.run(args, standin=standin, stock=stock)
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    code = _report_turns(args, turns_result)
+    if not holds:
+        return code or 1
+    holds["params"]["stock"] = True
+    stock_rasa.attach(holds, stock_holds or {"problems": ["the stock baseline was not measured"]})
+    path = write_json(args.out, holds)
+    if not args.no_doc:
+        update_doc(DOC, holds)
+    print(table(holds))
+    print(f"\nfigures: {path}")
+    for problem in holds["problems"]:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    return code or (0 if holds["ok"] else 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # a stopped run still stops its stack
+    if args.benchmark == "turns":
+        return run_turns(args)
+    if args.benchmark == "all":
+        return run_all(args)
+    config = _holds_config()
     stack = Stack(config)
     print(f"[bench] starting the stack under {VAR_DIR}", file=sys.stderr, flush=True)
     try:
@@ -135,18 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         except (StackError, ProcessFailed) as err:
             print(f"bench: the stack did not start: {err}", file=sys.stderr)
             return 2
-        result = run_holds(
-            stack,
-            args.calls,
-            args.pickups,
-            args.rate,
-            burst=args.burst,
-            hold_seconds=args.hold_seconds,
-            tick_seconds=args.tick_seconds,
-            advance_seconds=args.advance_seconds,
-            concurrency=args.concurrency,
-            seed=args.seed,
-        )
+        result = _holds(stack, args)
     except KeyboardInterrupt:
         print("bench: interrupted; stopping the stack", file=sys.stderr)
         return 130

@@ -116,39 +116,51 @@ def measure_standin(args: Any, log: Callable[[str], None] = _log) -> dict[str, A
     log("starting Stand-in's stack")
     stack.start()
     try:
-        readings = turns.Readings()
-        text = turns.mix_texts(turns.STANDIN_MIX, readings)
-        url = config.rasa_url
-        log(f"latency: 1 conversation, {args.turns} turns")
-        one = turns.latency(url, text, 1, args.turns, "bench-one", warmup_turns=5)
-        log(f"latency: {args.conversations} conversations at once")
-        many = turns.latency(url, text, args.conversations, args.turns_each, "bench-many")
-        log(f"growth: one conversation of {args.growth} turns")
-        growth = turns.standin_growth(url, config.rasa_token, "bench-long", args.growth, readings)
-        rss = {
-            name: round(group_peak_rss_mb(proc.pid), 1)
-            for name, proc in (
-                ("rasa", stack.rasa),
-                ("action_server", stack.actions),
-                ("service_desk", stack.desk),
-            )
-            if proc is not None and proc.pid is not None
-        }
+        return measure_standin_on(stack, args, log)
     finally:
         stack.stop()
+
+
+def measure_standin_on(
+    stack: Stack, args: Any, log: Callable[[str], None] = _log
+) -> dict[str, Any]:
+    """The turn measurements on a running stack (which is left running)."""
+    config = stack.config
+    readings = turns.Readings()
+    text = turns.mix_texts(turns.STANDIN_MIX, readings)
+    url = config.rasa_url
+    log(f"latency: 1 conversation, {args.turns} turns")
+    one = turns.latency(url, text, 1, args.turns, "bench-one", warmup_turns=5)
+    log(f"latency: {args.conversations} conversations at once")
+    many = turns.latency(url, text, args.conversations, args.turns_each, "bench-many")
+    log(f"growth: one conversation of {args.growth} turns")
+    growth = turns.standin_growth(url, config.rasa_token, "bench-long", args.growth, readings)
+    rss = {
+        name: round(group_peak_rss_mb(proc.pid), 1)
+        for name, proc in (
+            ("rasa", stack.rasa),
+            ("action_server", stack.actions),
+            ("service_desk", stack.desk),
+        )
+        if proc is not None and proc.pid is not None
+    }
     return {"one": one, "many": many, "growth": growth, "peak_rss_mb": rss}
 
 
 def measure_stock(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
-    stock = StockRasa(work_dir=VAR_DIR / "stock", log=log)
-    with stock:
-        text = turns.mix_texts(turns.STOCK_MIX, turns.Readings())
-        one = turns.latency(stock.url, text, 1, args.turns, "stock-one", warmup_turns=5)
-        many = turns.latency(stock.url, text, args.conversations, args.turns_each, "stock-many")
-        growth = turns.stock_growth(stock.url, stock.token, "stock-long", args.growth)
-        assert stock.server is not None and stock.server.pid is not None
-        rss = {"rasa": round(group_peak_rss_mb(stock.server.pid), 1)}
-        model = stock.model
+    with StockRasa(work_dir=VAR_DIR / "stock", log=log) as stock:
+        return measure_stock_on(stock, args)
+
+
+def measure_stock_on(stock: StockRasa, args: Any) -> dict[str, Any]:
+    """The turn measurements on a running stock server (which is left running)."""
+    text = turns.mix_texts(turns.STOCK_MIX, turns.Readings())
+    one = turns.latency(stock.url, text, 1, args.turns, "stock-one", warmup_turns=5)
+    many = turns.latency(stock.url, text, args.conversations, args.turns_each, "stock-many")
+    growth = turns.stock_growth(stock.url, stock.token, "stock-long", args.growth)
+    assert stock.server is not None and stock.server.pid is not None
+    rss = {"rasa": round(group_peak_rss_mb(stock.server.pid), 1)}
+    model = stock.model
     training = stock.training
     seconds = training.get("seconds") or (training.get("cached") or {}).get("seconds")
     return {
@@ -205,7 +217,15 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
-def run(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
+def run(
+    args: Any,
+    log: Callable[[str], None] = _log,
+    standin: Callable[[], dict[str, Any]] | None = None,
+    stock: Callable[[], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The whole turns benchmark. `standin` and `stock` measure the two sides (by default each
+    starts and stops its own server; `python -m bench all` passes servers it shares with the
+    holds benchmark)."""
     started = time.monotonic()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {
@@ -227,7 +247,7 @@ def run(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
     else:
         footprint["model_mb"] = _size_mb(latest_model())
     try:
-        result["standin"] = measure_standin(args, log)
+        result["standin"] = (standin or (lambda: measure_standin(args, log)))()
     except (StackError, ProcessFailed, RuntimeError) as err:
         result["problems"].append(f"Stand-in: {err}")
         result["ok"] = False
@@ -238,7 +258,7 @@ def run(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
         log("held-out NLU evaluation")
         result["quality"] = nlu_quality(latest_model(), VAR_DIR / "nlu")
     try:
-        result["stock"] = measure_stock(args, log)
+        result["stock"] = (stock or (lambda: measure_stock(args, log)))()
         result["ratios"] = ratios(result["standin"], result["stock"])
     except (StockRasaError, ProcessFailed, RuntimeError, OSError) as err:
         result["problems"].append(f"stock Rasa: {err}")
