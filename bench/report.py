@@ -168,18 +168,25 @@ Command: `{command_line(result)}` (`make bench` runs the defaults). Full figures
 {END}"""
 
 
-def update_doc(doc: Path, result: dict[str, Any]) -> None:
-    """Rewrite the Holds section between its markers; create the page or the section if new."""
+def replace_section(doc: Path, start: str, end: str, new: str, before: str | None = None) -> None:
+    """Put `new` (markers included) where the section between `start` and `end` is; a new
+    section goes just before the marker `before` if the page has it, else at the end."""
     text = doc.read_text() if doc.exists() else DOC_HEADER
-    new = section(result)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
         text = head + new + tail
+    elif before and before in text:
+        text = text.replace(before, new + "\n\n" + before, 1)
     else:
         text = text.rstrip("\n") + "\n\n" + new + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)
+
+
+def update_doc(doc: Path, result: dict[str, Any]) -> None:
+    """Rewrite the Holds section between its markers; create the page or the section if new."""
+    replace_section(doc, START, END, section(result))
 
 
 def write_json(out_dir: Path, result: dict[str, Any]) -> Path:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.report import DOC_HEADER, machine_line
+from bench.report import START as HOLDS_START
+from bench.report import machine_line, replace_section
 
 START, END = "<!-- turns:start -->", "<!-- turns:end -->"
 
@@ -168,17 +169,8 @@ Command: `{command_line(result)}` (`make bench` runs the defaults). Full figures
 
 
 def update_doc(doc: Path, result: dict[str, Any]) -> None:
-    text = doc.read_text() if doc.exists() else DOC_HEADER
-    new = section(result)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + new + tail
-    else:
-        # The turns come first: they are what every owner feels.
-        marker = "<!-- holds:start -->"
-        text = text.replace(marker, new + "\n\n" + marker, 1) if marker in text else text + new
-    doc.write_text(text)
+    # The turns come first: they are what every owner feels.
+    replace_section(doc, START, END, section(result), before=HOLDS_START)
 
 
 def write_json(out_dir: Path, result: dict[str, Any]) -> Path:
