@@ -34,6 +34,7 @@ from actions.handoffs import ask_owner, owner_answered
 from actions.notices import Notice
 from actions.owner_profile import Meter
 from actions.parts import destination, money
+from actions.phrases import response_text
 from actions.provider_directory import display_name
 from actions.runtime import Services
 
@@ -52,11 +53,6 @@ REASON_RESPONSES = {
     "implausible_jump": "utter_reading_reason_implausible_jump",
     "out_of_order": "utter_reading_reason_out_of_order",
 }
-
-
-def _text(domain: DomainDict, response: str) -> str:
-    variants = (domain.get("responses") or {}).get(response) or [{}]
-    return str(variants[0].get("text", ""))
 
 
 def device_name(svc: Services, device_id: str) -> str:
@@ -85,7 +81,7 @@ async def say_device_notice(
     problem = svc.telemetry_config.problem(incident.problem_id)
     about = {
         "device": device_name(svc, incident.device_id),
-        "problem": _text(domain, problem.label) if problem else incident.problem_id,
+        "problem": response_text(domain, problem.label) if problem else incident.problem_id,
         "provider_name": await display_name(svc, incident.provider),
         "ticket_id": incident.ticket_id or "",
     }
