@@ -8,6 +8,11 @@ running server (docs/performance.md):
 - Every stored event is turned back into an object through `Event.resolve_by_type`, which
   walks all subclasses of `Event` for each one. The classes are fixed once Rasa is imported:
   the lookup is cached per type name (unknown names still go to Rasa's own code).
+- RulePolicy matches the conversation against every rule key by walking back through every
+  state of the tracker, copying each key's state list at every step, even once the remaining
+  keys are all shorter than the steps walked (from then on every one matches by definition).
+  The same test, on each key's states reversed once, stopping when nothing can change
+  (`_fast_rule_matching`).
 """
 
 from __future__ import annotations
@@ -15,10 +20,22 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+# Rasa's own functions, as they were before `apply()` (the tests compare against them).
+ORIGINALS: dict[str, Any] = {}
+
 
 def apply() -> None:
+    if ORIGINALS:
+        return  # applied already
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core import events
+
+    ORIGINALS["RulePolicy._get_possible_keys"] = RulePolicy._get_possible_keys
+    ORIGINALS["RulePolicy._is_rule_applicable"] = RulePolicy._is_rule_applicable
+    ORIGINALS["Event.resolve_by_type"] = events.Event.resolve_by_type
     _validate_action_results_with_one_validator()
     _cache_event_classes()
+    _fast_rule_matching()
 
 
 def _validate_action_results_with_one_validator() -> None:
@@ -64,3 +81,76 @@ def _cache_event_classes() -> None:
         return original(type_name, default)
 
     events.Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+
+
+def _fast_rule_matching() -> None:
+    import json
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+
+    @cache
+    def reversed_states(rule_key: str) -> tuple[dict, ...]:
+        return tuple(reversed(json.loads(rule_key)))
+
+    def is_rule_applicable(self: RulePolicy, rule_key: str, turn_index: int, state: dict) -> bool:
+        # RulePolicy._is_rule_applicable, on the cached reversed states.
+        rule_states = reversed_states(rule_key)
+        if turn_index >= len(rule_states):
+            return True
+        current_previous_action = state.get(PREVIOUS_ACTION)
+        rule_previous_action = rule_states[turn_index].get(PREVIOUS_ACTION)
+        if not rule_previous_action and not current_previous_action:
+            return True
+        if not rule_previous_action or not current_previous_action:
+            return False
+        return self._does_rule_match_state(rule_states[turn_index], state)
+
+    # Per lookup: its keys grouped by the previous action of their last state. At the current
+    # state only the keys naming its previous action (or naming none) can match, so the first
+    # step looks at a handful of keys, not all of them.
+    indexes: dict[int, tuple[dict, dict[str, set[str]], set[str]]] = {}
+
+    def first_step_candidates(lookup: dict[str, str], state: dict) -> set[str]:
+        entry = indexes.get(id(lookup))
+        if entry is None or entry[0] is not lookup or len(entry[0]) != sum(entry[3]):
+            by_action: dict[str, set[str]] = {}
+            other: set[str] = set()
+            for key in lookup:
+                last = reversed_states(key)[0] if reversed_states(key) else {}
+                previous = last.get(PREVIOUS_ACTION) or {}
+                name = previous.get("action_name")
+                plain = isinstance(name, str) and name not in ("", SHOULD_NOT_BE_SET)
+                if set(previous) == {"action_name"} and plain:
+                    by_action.setdefault(name, set()).add(key)
+                else:
+                    other.add(key)
+            counts = (sum(len(keys) for keys in by_action.values()), len(other))
+            entry = indexes[id(lookup)] = (lookup, by_action, other, counts)
+        _, by_action, other, _ = entry
+        current = (state.get(PREVIOUS_ACTION) or {}).get("action_name")
+        if not state.get(PREVIOUS_ACTION):
+            return set(other)  # keys that need a previous action cannot match a start state
+        return (
+            other | by_action.get(current, set())
+            if current
+            else set(other) | {key for keys in by_action.values() for key in keys}
+        )
+
+    def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list) -> set[str]:
+        if not states:
+            return set(lookup)
+        possible: set[str] = set()
+        for index, state in enumerate(reversed(states)):
+            if index == 0:
+                possible = first_step_candidates(lookup, state)
+            if not possible:
+                break
+            # Past the longest remaining rule every key is applicable: nothing can change.
+            if index >= max(len(reversed_states(key)) for key in possible):
+                break
+            possible = {key for key in possible if is_rule_applicable(self, key, index, state)}
+        return possible
+
+    RulePolicy._is_rule_applicable = is_rule_applicable  # type: ignore[method-assign]
+    RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]

@@ -3,12 +3,17 @@ check, and every event type resolves to the same class as before."""
 
 from __future__ import annotations
 
+import json
+import random
+import tarfile
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core import events
 from rasa.shared.utils.common import all_subclasses
 
+from launcher.stack import latest_model
 from rasa_addons import speedups
 
 
@@ -26,10 +31,59 @@ def test_action_answers_are_checked_as_before() -> None:
             action._validate_action_result(bad)
 
 
-def test_every_event_type_resolves_to_its_own_class() -> None:
+def test_every_event_type_resolves_to_the_class_rasa_resolves() -> None:
+    rasa_resolve = speedups.ORIGINALS["Event.resolve_by_type"]
     for cls in all_subclasses(events.Event):
         if getattr(cls, "type_name", None) and not cls.__abstractmethods__:
-            assert events.Event.resolve_by_type(cls.type_name) is cls
+            assert events.Event.resolve_by_type(cls.type_name) is rasa_resolve(cls.type_name)
     assert events.Event.resolve_by_type("nonsense", events.SlotSet) is events.SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         events.Event.resolve_by_type("nonsense")
+
+
+TABLES = ("rules", "rules_for_loop_unhappy_path")
+
+
+def _trained_rule_lookup() -> dict[str, dict[str, str]]:
+    with tarfile.open(latest_model()) as model:
+        for member in model.getmembers():
+            if member.name.endswith("rule_policy.json"):
+                return json.load(model.extractfile(member))["lookup"]
+    raise AssertionError("the trained model has no RulePolicy lookup")
+
+
+def _conversations(lookup: dict[str, dict[str, str]], count: int) -> list[list[dict]]:
+    """State sequences like a conversation's: each rule's own states (which it must match),
+    after a stretch of other rules' states, and the same with one state's previous action or
+    intent swapped for another rule's (which mostly must not)."""
+    rng = random.Random(7)
+    keys = sorted(key for table in TABLES for key in lookup[table])
+    rules = [json.loads(key) for key in keys]
+    states = [state for rule in rules for state in rule if state.get("prev_action")]
+    out = []
+    for _ in range(count):
+        history = [rng.choice(states) for _ in range(rng.randint(0, 12))]
+        rule = [dict(state) for state in rng.choice(rules)]
+        if rng.random() < 0.5:
+            index = rng.randrange(len(rule))
+            donor = rng.choice(states)
+            for part in ("prev_action", "user"):
+                if part in donor and rng.random() < 0.5:
+                    rule[index] = {**rule[index], part: donor[part]}
+        out.append(history + rule)
+    return out
+
+
+def test_rule_matching_finds_exactly_the_rules_rasa_finds() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    lookup = _trained_rule_lookup()
+    policy = RulePolicy.__new__(RulePolicy)  # the two methods read only their arguments
+    rasa_keys = speedups.ORIGINALS["RulePolicy._get_possible_keys"]
+    matched = 0
+    for table in TABLES:
+        for states in _conversations(lookup, 400):
+            expected = rasa_keys(policy, lookup[table], states)
+            assert policy._get_possible_keys(lookup[table], states) == expected
+            matched += bool(expected)
+    assert matched > 50  # the comparison covered matches, not only misses
