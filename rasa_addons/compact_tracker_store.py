@@ -7,11 +7,10 @@ in `tracker_snapshots`: the slot values and active loop at save time, and the id
 event before the recent tail. A turn loads that row and the tail only (a few hundred events at
 most), so its cost stays flat.
 
-Why a snapshot of *current* values is exact: the tracker is rebuilt as "snapshot, then tail".
-Every slot or loop the tail changes ends at its last value in the tail, which is its value
-now; every other one keeps its snapshot value, which is its value now too; a restart in the
-tail wipes the snapshot as it wiped the state. Policies look back 4 turns (max_history), far
-less than the tail. The new events of a turn are those after what `retrieve` handed out.
+Why it is exact: the snapshot holds the slots and loop as they were where the tail starts, so
+replaying "snapshot, then tail" passes through every state of the tail as it was; a restart in
+the tail wipes the snapshot as it wiped the state. Policies look back 4 actions (max_history) and
+rules at most 3: the tail always holds at least MIN_ACTIONS actions. The new events of a turn are those after what `retrieve` handed out.
 
 On SQLite (the embedded default) it also keeps its connections open and the file in WAL mode
 with `synchronous=NORMAL`: Rasa's store opens a new connection for every read and write and
@@ -38,8 +37,10 @@ from sqlalchemy.pool import QueuePool
 
 logger = logging.getLogger(__name__)
 
-# The tail kept: rebased to KEEP events once it passes 2 * KEEP.
-KEEP = 60
+# The tail kept: rebased to KEEP events (and at least MIN_ACTIONS actions) once it passes
+# 2 * KEEP. Every turn computes the policies' states over the whole tail, so shorter is faster.
+KEEP = 24
+MIN_ACTIONS = 8
 LISTEN = "action_listen"
 _LOADED = "_standin_loaded_events"  # how many of a tracker's events came from the store
 
@@ -171,21 +172,30 @@ class CompactTrackerStore(SQLTrackerStore):
             if offset < 0 or len(ids) <= self.keep:
                 return
             cut = None
+            actions = sum(isinstance(e, ActionExecuted) for e in events[len(events) - self.keep :])
             for index in range(len(events) - self.keep, offset, -1):
                 event = events[index - 1]
-                if isinstance(event, ActionExecuted) and event.action_name == LISTEN:
-                    cut = index
+                if not isinstance(event, ActionExecuted):
+                    continue
+                if actions >= MIN_ACTIONS and event.action_name == LISTEN:
+                    cut = index  # the tail, events[cut:], holds `actions` actions
                     break
+                actions += 1
             if cut is None:
                 return  # no turn boundary in reach: keep the longer tail for now
             new_base = ids[cut - 1 - offset]
+            # The slots and loop as they were at the cut, so that replaying the tail gives
+            # every state in it exactly as it was (policies read the recent ones).
+            at_cut = DialogueStateTracker.from_events(
+                tracker.sender_id, events[:cut], self.domain.slots
+            )
             slots = {
                 name: slot.value
-                for name, slot in tracker.slots.items()
+                for name, slot in at_cut.slots.items()
                 if slot.value != slot.initial_value
             }
             state = json.dumps(
-                {"slots": slots, "active_loop": tracker.active_loop_name},
+                {"slots": slots, "active_loop": at_cut.active_loop_name},
                 default=str,
             )
             if row is None:

@@ -18,7 +18,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from rasa_addons.compact_tracker_store import CompactTrackerStore
+from rasa_addons.compact_tracker_store import MIN_ACTIONS, CompactTrackerStore
 from tests.conftest import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -94,3 +94,18 @@ def test_conversations_are_kept_apart_and_a_new_one_is_empty(store) -> None:
     assert a.current_slot_values()["last_ticket_id"] == "TCK-99"
     assert b.current_slot_values()["last_ticket_id"] == "TCK-2"
     assert asyncio.run(store.retrieve("nobody")) is None
+
+
+@pytest.mark.parametrize("turns", [137, 138, 139, 140, 141, 142, 143])
+def test_the_policies_see_the_same_recent_states_from_the_default_tail(tmp_path, turns) -> None:
+    """With the default (short) tail, whichever turn the last rebase fell on: the states the
+    policies read (MemoizationPolicy's max_history, the longest rule) are the full replay's."""
+    store = CompactTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+    store.domain = DOMAIN
+    play(store, "owner", range(turns))
+    short = asyncio.run(store.retrieve("owner"))
+    full = asyncio.run(store.retrieve_full_tracker("owner"))
+    assert len(short.events) < len(full.events) / 10
+    assert sum(isinstance(e, ActionExecuted) for e in short.events) >= MIN_ACTIONS
+    recent = MIN_ACTIONS - 1
+    assert short.past_states(DOMAIN)[-recent:] == full.past_states(DOMAIN)[-recent:]
