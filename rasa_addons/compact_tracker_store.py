@@ -9,8 +9,9 @@ most), so its cost stays flat.
 
 Why it is exact: the snapshot holds the slots and loop as they were where the tail starts, so
 replaying "snapshot, then tail" passes through every state of the tail as it was; a restart in
-the tail wipes the snapshot as it wiped the state. Policies look back 4 actions (max_history) and
-rules at most 3: the tail always holds at least MIN_ACTIONS actions. The new events of a turn are those after what `retrieve` handed out.
+the tail wipes the snapshot as it wiped the state. Policies look back 4 actions (max_history),
+rules at most 3, and the tail always holds at least MIN_ACTIONS actions. The new events of a
+turn are those after what `retrieve` handed out.
 
 On SQLite (the embedded default) it also keeps its connections open and the file in WAL mode
 with `synchronous=NORMAL`: Rasa's store opens a new connection for every read and write and
