@@ -12,6 +12,7 @@ never handed to the store at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Mapping
@@ -147,6 +148,30 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _case_values(
+    ticket: Mapping[str, Any],
+    conversation_id: str | None,
+    account_id: str | None,
+    event_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "ticket_id": str(ticket["id"]),
+        "provider": str(ticket["provider"]),
+        "account_id": account_id or ticket.get("account_id"),
+        "category": ticket.get("category"),
+        "summary": ticket.get("summary"),
+        "severity": ticket.get("severity"),
+        "status": str(ticket["status"]),
+        "question": ticket.get("question"),
+        "question_kind": ticket.get("question_kind") if ticket.get("question") else None,
+        "created_at": _naive_utc(ticket.get("created_at")),
+        "updated_at": _naive_utc(ticket["updated_at"]),
+        "conversation_id": conversation_id,
+        "last_event_at": _naive_utc(event_at),
+        "first_seen_at": _naive_utc(utc_now()),
+    }
+
+
 class CaseMemory:
     """The store. Thread-safe: every method uses its own connection and transaction."""
 
@@ -237,12 +262,8 @@ class CaseMemory:
         update came from a provider webhook.
         """
         with self._engine.begin() as conn:
-            return (
-                conn.execute(
-                    self._case_upsert(ticket, conversation_id, account_id, event_at)
-                ).rowcount
-                > 0
-            )
+            values = _case_values(ticket, conversation_id, account_id, event_at)
+            return conn.execute(self._case_upsert, values).rowcount > 0
 
     def upsert_cases_from_tickets(
         self,
@@ -250,41 +271,20 @@ class CaseMemory:
         conversation_id: str | None = None,
         account_id: str | None = None,
     ) -> int:
-        """`upsert_case_from_ticket` for a whole list in one transaction (a status listing of
-        many tickets is one commit, not one each); how many cases changed."""
+        """`upsert_case_from_ticket` for a whole list: one statement run for every ticket, in
+        one transaction (a status listing of many tickets is one commit, not one each)."""
+        if not tickets:
+            return 0
+        rows = [_case_values(t, conversation_id, account_id, None) for t in tickets]
         with self._engine.begin() as conn:
-            return sum(
-                conn.execute(self._case_upsert(t, conversation_id, account_id, None)).rowcount
-                for t in tickets
-            )
+            return conn.execute(self._case_upsert, rows).rowcount
 
-    def _case_upsert(
-        self,
-        ticket: Mapping[str, Any],
-        conversation_id: str | None,
-        account_id: str | None,
-        event_at: datetime | None,
-    ) -> Any:
-        now = _naive_utc(utc_now())
-        values = {
-            "ticket_id": str(ticket["id"]),
-            "provider": str(ticket["provider"]),
-            "account_id": account_id or ticket.get("account_id"),
-            "category": ticket.get("category"),
-            "summary": ticket.get("summary"),
-            "severity": ticket.get("severity"),
-            "status": str(ticket["status"]),
-            "question": ticket.get("question"),
-            "question_kind": ticket.get("question_kind") if ticket.get("question") else None,
-            "created_at": _naive_utc(ticket.get("created_at")),
-            "updated_at": _naive_utc(ticket["updated_at"]),
-            "conversation_id": conversation_id,
-            "last_event_at": _naive_utc(event_at),
-            "first_seen_at": now,
-        }
-        stmt = self._insert(cases).values(**values)
+    @functools.cached_property
+    def _case_upsert(self) -> Any:
+        """INSERT ... ON CONFLICT DO UPDATE for one case, its values bound per row."""
+        stmt = self._insert(cases)
         new = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=[cases.c.ticket_id],
             set_={
                 **{
@@ -306,7 +306,6 @@ class CaseMemory:
             },
             where=cases.c.updated_at <= new.updated_at,
         )
-        return stmt
 
     def case(self, ticket_id: str) -> Case | None:
         with self._engine.connect() as conn:

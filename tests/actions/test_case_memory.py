@@ -92,6 +92,18 @@ def test_cases_upsert_never_move_backwards(memory):
     assert memory.case("TCK-NOPE") is None
 
 
+def test_a_status_listing_upserts_every_case_and_moves_none_backwards(memory):
+    newer = {**TICKET, "status": "in_progress", "updated_at": "2026-11-23T09:15:00Z"}
+    memory.upsert_case_from_ticket(newer, conversation_id="conv-1")
+    listing = [TICKET, *({**TICKET, "id": f"TCK-LIST{n:02d}"} for n in range(30))]
+    memory.upsert_cases_from_tickets(listing, account_id="NT-908812")
+    assert memory.case("TCK-AAA111").status == "in_progress"  # the older view changed nothing
+    listed = [memory.case(f"TCK-LIST{n:02d}") for n in range(30)]
+    assert all(c is not None and c.status == "open" for c in listed)
+    assert {c.account_id for c in listed} == {"NT-908812"}
+    assert memory.upsert_cases_from_tickets([]) == 0
+
+
 def test_cases_list_by_provider_and_open_only(memory):
     memory.upsert_case_from_ticket(TICKET)
     memory.upsert_case_from_ticket(
