@@ -31,6 +31,56 @@ def test_action_answers_are_checked_as_before() -> None:
             action._validate_action_result(bad)
 
 
+def _answers() -> list:
+    """Valid answers with every kind of event, and each made invalid in several ways."""
+    good_events = [
+        {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+        {"event": "slot", "name": "a", "value": [1, 2]},
+        {"event": "bot", "text": "hello", "data": {"buttons": []}},
+        {"event": "active_loop", "name": "appointment_form"},
+        {"event": "active_loop", "name": None},
+        {"event": "followup", "name": "action_x"},
+        {"event": "reminder", "intent": "EXTERNAL_x", "date_time": "2026-12-02T10:00:00"},
+        {"event": "restart"},
+        {"event": "rewind"},
+        {"event": "session_started", "timestamp": 1.5},
+    ]
+    answers: list = [{"events": good_events, "responses": [{"text": "x"}]}, {}, {"events": []}]
+    breakers = (
+        lambda e: {**e, "timestamp": "yesterday"},
+        lambda e: {**e, "event": "no_such_event"},
+        lambda e: {k: v for k, v in e.items() if k != "event"},
+        lambda e: {**e, "name": 5},
+        lambda e: {**e, "text": ["a"]},
+        lambda e: {**e, "metadata": "m"},
+        lambda e: "not an object",
+    )
+    for event in good_events:
+        answers.append({"events": [event]})
+        answers += [{"events": [event, breaker(event)]} for breaker in breakers]
+    answers += [{"events": None}, {"events": "x"}, {"responses": "x"}, [], "answer"]
+    return answers
+
+
+def test_action_answers_pass_and_fail_exactly_as_with_rasas_check() -> None:
+    action = RemoteAction("action_x", None)
+    rasa_check = speedups.ORIGINALS["RemoteAction._validate_action_result"]
+    outcomes = set()
+    for answer in _answers():
+        try:
+            expected = rasa_check(action, answer)
+        except ValidationError as err:
+            expected = err.message
+        try:
+            got = action._validate_action_result(answer)
+        except ValidationError as err:
+            got = err.message
+        assert got == expected, answer
+        outcomes.add(expected is True)
+    assert outcomes == {True, False}
+
+
 def test_every_event_type_resolves_to_the_class_rasa_resolves() -> None:
     rasa_resolve = speedups.ORIGINALS["Event.resolve_by_type"]
     for cls in all_subclasses(events.Event):
