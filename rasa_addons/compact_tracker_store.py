@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,18 +39,27 @@ from sqlalchemy.pool import QueuePool
 
 logger = logging.getLogger(__name__)
 
-# The tail kept: rebased to KEEP events (and at least MIN_ACTIONS actions) once it passes
-# 2 * KEEP. Every turn computes the policies' states over the whole tail, so shorter is faster.
+# The tail kept: rebased to KEEP events and at least MIN_ACTIONS actions once it holds more
+# than 2 * MIN_ACTIONS actions or 4 * KEEP events. Every prediction computes the policies'
+# states over the whole tail (a state per action), so shorter is faster.
 KEEP = 24
-MIN_ACTIONS = 8
+MIN_ACTIONS = 6
 LISTEN = "action_listen"
 _LOADED = "_standin_loaded_events"  # how many of a tracker's events came from the store
+_PREFIX = "_standin_prefix_events"  # how many of them stand for the snapshot (not stored)
+# Trackers kept in memory after a save, most recent conversations first.
+CACHE_SIZE = 512
 
 
 class CompactTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, keep: int = KEEP, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, keep: int = KEEP, cache_size: int = CACHE_SIZE, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.keep = int(keep)
+        self.cache_size = int(cache_size)
+        # sender -> (id of its last stored event, the tracker as saved)
+        self._recent: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
         if self.engine.dialect.name == "sqlite" and self.engine.url.database:
             self._pool_sqlite()
         metadata = sa.MetaData()
@@ -86,6 +96,15 @@ class CompactTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
+            cached = self._recent.pop(sender_id, None)
+            if cached is not None:
+                last_id, tracker = cached
+                # Still exactly what is stored: nothing was added since (by this process or
+                # another one), and nothing was added to it without being saved.
+                unchanged = len(tracker.events) == getattr(tracker, _LOADED, -1)
+                if unchanged and self._last_id(session, sender_id) == last_id:
+                    self._recent[sender_id] = cached
+                    return tracker
             row = session.execute(
                 sa.select(self.snapshots.c.base_id, self.snapshots.c.state).where(
                     self.snapshots.c.sender_id == sender_id
@@ -112,7 +131,21 @@ class CompactTrackerStore(SQLTrackerStore):
             prefix.append(ActiveLoop(state["active_loop"], timestamp=at).as_dict())
         tracker = DialogueStateTracker.from_dict(sender_id, prefix + tail_events, self.domain.slots)
         setattr(tracker, _LOADED, len(tracker.events))
+        setattr(tracker, _PREFIX, len(prefix))
         return tracker
+
+    def _last_id(self, session: Any, sender_id: str) -> int | None:
+        table = self.SQLEvent.__table__
+        return session.execute(
+            sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
+        ).scalar()
+
+    def _remember(self, tracker: DialogueStateTracker, last_id: int | None) -> None:
+        if self.cache_size <= 0 or last_id is None:
+            return
+        self._recent[tracker.sender_id] = (last_id, tracker)
+        while len(self._recent) > self.cache_size:
+            self._recent.popitem(last=False)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -121,6 +154,7 @@ class CompactTrackerStore(SQLTrackerStore):
         if loaded is None:
             # Not from `retrieve` (a new conversation, or the API replaced its events):
             # Rasa's own bookkeeping, then a snapshot from it.
+            self._recent.pop(tracker.sender_id, None)
             await super().save(tracker)
             await self._rebase(tracker)
             setattr(tracker, _LOADED, len(tracker.events))
@@ -140,19 +174,27 @@ class CompactTrackerStore(SQLTrackerStore):
                     "data": json.dumps(data),
                 }
             )
-        if rows:
-            # One statement for the turn's events (the ORM's unit of work cost more than
-            # the inserts themselves).
-            with self.session_scope() as session:
+        self._recent.pop(tracker.sender_id, None)
+        with self.session_scope() as session:
+            if rows:
+                # One statement for the turn's events (the ORM's unit of work cost more than
+                # the inserts themselves).
                 session.execute(self.SQLEvent.__table__.insert(), rows)
                 session.commit()
-        setattr(tracker, _LOADED, len(tracker.events))
-        if len(tracker.events) > 2 * self.keep:
-            await self._rebase(tracker)
+            setattr(tracker, _LOADED, len(tracker.events))
+            last_id = self._last_id(session, tracker.sender_id)
+        tail = list(tracker.events)[getattr(tracker, _PREFIX, 0) :]
+        actions = sum(isinstance(e, ActionExecuted) for e in tail)
+        if len(tail) > 4 * self.keep or (len(tail) > self.keep and actions > 2 * MIN_ACTIONS):
+            if await self._rebase(tracker):
+                return  # the next turn reads the new, short tail from the store
+        # The next turn starts from this tracker, unless the store changes meanwhile.
+        self._remember(tracker, last_id)
 
-    async def _rebase(self, tracker: DialogueStateTracker) -> None:
-        """Move the tail's start to about `keep` events back, right after an action_listen,
-        with the tracker's current slots and loop as the snapshot."""
+    async def _rebase(self, tracker: DialogueStateTracker) -> bool:
+        """Move the tail's start to about `keep` events back (and MIN_ACTIONS actions), right
+        after an action_listen, with the slots and loop there as the snapshot; whether it
+        moved."""
         events = list(tracker.events)
         with self.session_scope() as session:
             row = session.execute(
@@ -171,7 +213,7 @@ class CompactTrackerStore(SQLTrackerStore):
             # The stored tail is the tracker's last len(ids) events (the rest: the snapshot).
             offset = len(events) - len(ids)
             if offset < 0 or len(ids) <= self.keep:
-                return
+                return False
             cut = None
             actions = sum(isinstance(e, ActionExecuted) for e in events[len(events) - self.keep :])
             for index in range(len(events) - self.keep, offset, -1):
@@ -183,7 +225,7 @@ class CompactTrackerStore(SQLTrackerStore):
                     break
                 actions += 1
             if cut is None:
-                return  # no turn boundary in reach: keep the longer tail for now
+                return False  # no turn boundary in reach: keep the longer tail for now
             new_base = ids[cut - 1 - offset]
             # The slots and loop as they were at the cut, so that replaying the tail gives
             # every state in it exactly as it was (policies read the recent ones).
@@ -212,3 +254,4 @@ class CompactTrackerStore(SQLTrackerStore):
                     .values(base_id=new_base, state=state)
                 )
             session.commit()
+        return True

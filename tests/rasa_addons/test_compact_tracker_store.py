@@ -109,3 +109,36 @@ def test_the_policies_see_the_same_recent_states_from_the_default_tail(tmp_path,
     assert sum(isinstance(e, ActionExecuted) for e in short.events) >= MIN_ACTIONS
     recent = MIN_ACTIONS - 1
     assert short.past_states(DOMAIN)[-recent:] == full.past_states(DOMAIN)[-recent:]
+
+
+def test_a_turn_starts_from_the_saved_tracker_only_while_the_store_agrees(tmp_path) -> None:
+    """The tracker a turn saved is handed to the next turn without reading the store, unless
+    another process (here a second store on the same file) saved to it meanwhile, or events
+    were added to it without being saved."""
+    db = str(tmp_path / "shared.db")
+    one = CompactTrackerStore(DOMAIN, dialect="sqlite", db=db)
+    two = CompactTrackerStore(DOMAIN, dialect="sqlite", db=db)
+    one.domain = two.domain = DOMAIN
+    play(one, "owner", range(3))
+    first = asyncio.run(one.retrieve("owner"))
+    assert asyncio.run(one.retrieve("owner")) is first  # unchanged: from memory
+
+    play(two, "owner", range(3, 4))  # the other process's turn
+    seen = asyncio.run(one.retrieve("owner"))
+    assert seen is not first
+    assert seen.current_slot_values()["last_ticket_id"] == "TCK-3"
+
+    seen.update(SlotSet("last_ticket_id", "never saved"))
+    again = asyncio.run(one.retrieve("owner"))
+    assert again is not seen
+    assert again.current_slot_values()["last_ticket_id"] == "TCK-3"
+    assert state(again) == state(asyncio.run(one.retrieve_full_tracker("owner")))
+
+
+def test_the_cache_holds_at_most_its_size(tmp_path) -> None:
+    store = CompactTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), cache_size=3)
+    store.domain = DOMAIN
+    for sender in "abcde":
+        play(store, sender, range(2))
+    assert list(store._recent) == ["c", "d", "e"]
+    assert asyncio.run(store.retrieve("a")).current_slot_values()["last_ticket_id"] == "TCK-1"
