@@ -71,6 +71,20 @@ class CompactTrackerStore(SQLTrackerStore):
             sa.Column("state", sa.Text, nullable=False),
         )
         metadata.create_all(self.engine)
+        # Built once: building a statement cost more than running it (SQLAlchemy).
+        events = self.SQLEvent.__table__
+        sender = sa.bindparam("sender")
+        self._select_snapshot = sa.select(self.snapshots.c.base_id, self.snapshots.c.state).where(
+            self.snapshots.c.sender_id == sender
+        )
+        self._select_tail = (
+            sa.select(events.c.data)
+            .where(events.c.sender_id == sender, events.c.id > sa.bindparam("base"))
+            .order_by(events.c.id)
+        )
+        self._select_last_id = sa.select(sa.func.max(events.c.id)).where(
+            events.c.sender_id == sender
+        )
 
     def _pool_sqlite(self) -> None:
         url = self.engine.url
@@ -105,21 +119,14 @@ class CompactTrackerStore(SQLTrackerStore):
                 if unchanged and self._last_id(session, sender_id) == last_id:
                     self._recent[sender_id] = cached
                     return tracker
-            row = session.execute(
-                sa.select(self.snapshots.c.base_id, self.snapshots.c.state).where(
-                    self.snapshots.c.sender_id == sender_id
-                )
-            ).first()
+            row = session.execute(self._select_snapshot, {"sender": sender_id}).first()
             if row is None:
                 tracker = await super().retrieve(sender_id)
                 if tracker is not None:
                     setattr(tracker, _LOADED, len(tracker.events))
                 return tracker
-            table = self.SQLEvent.__table__
             tail = session.execute(
-                sa.select(table.c.data)
-                .where(table.c.sender_id == sender_id, table.c.id > row.base_id)
-                .order_by(table.c.id)
+                self._select_tail, {"sender": sender_id, "base": row.base_id}
             ).all()
         tail_events = [json.loads(data) for (data,) in tail]
         state = json.loads(row.state)
@@ -135,10 +142,7 @@ class CompactTrackerStore(SQLTrackerStore):
         return tracker
 
     def _last_id(self, session: Any, sender_id: str) -> int | None:
-        table = self.SQLEvent.__table__
-        return session.execute(
-            sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
-        ).scalar()
+        return session.execute(self._select_last_id, {"sender": sender_id}).scalar()
 
     def _remember(self, tracker: DialogueStateTracker, last_id: int | None) -> None:
         if self.cache_size <= 0 or last_id is None:
