@@ -100,6 +100,12 @@ def _turns_args(t: argparse.ArgumentParser) -> None:
         default=True,
         help="evaluate the held-out NLU file (default: on)",
     )
+    t.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the Rasa floor: no NLU model, no action server (default: on)",
+    )
     t.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
     t.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
 

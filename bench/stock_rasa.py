@@ -222,6 +222,8 @@ class StockRasa:
     the server took to answer.
     """
 
+    speedups = "off"  # stock Rasa, as shipped (launcher/rasa_server.py)
+
     def __init__(
         self,
         work_dir: Path = WORK_DIR,
@@ -337,7 +339,7 @@ class StockRasa:
             **BASE_ENV,
             "RASA_AUTH_TOKEN": self.token,
             "PYTHONPATH": pythonpath,
-            "STANDIN_RASA_SPEEDUPS": "off",  # stock Rasa, as shipped
+            "STANDIN_RASA_SPEEDUPS": self.speedups,
         }
         argv = [
             sys.executable,

@@ -117,15 +117,17 @@ def latency(
     return {
         "conversations": conversations,
         "turns": len(turns),
-        "latency_ms": _ms(summary(turns)),
+        "latency_ms": ms_summary(turns),
         "throughput_turns_per_s": round(len(turns) / wall, 2) if wall > 0 else None,
         "wall_s": round(wall, 1),
     }
 
 
-def _ms(figures: dict[str, Any]) -> dict[str, Any]:
+def ms_summary(seconds: list[float]) -> dict[str, Any]:
+    """n, p50, p95, p99 and max of turn times, in ms."""
     return {
-        k: (round(v * 1000, 1) if k != "n" and v is not None else v) for k, v in figures.items()
+        k: (round(v * 1000, 1) if k != "n" and v is not None else v)
+        for k, v in summary(seconds).items()
     }
 
 

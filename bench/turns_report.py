@@ -126,6 +126,39 @@ def table(result: dict[str, Any]) -> str:
     return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
 
 
+def floor_table(result: dict[str, Any]) -> str:
+    """The Rasa floor beside Stand-in and the targets: what no Stand-in turn can beat here."""
+    floor = result.get("floor")
+    if not floor:
+        return ""
+    s, k, t = result["standin"], result.get("stock") or {}, result.get("targets") or {}
+    stock_tp = (k.get("many") or {}).get("throughput_turns_per_s")
+    floor_tp = floor["many"]["throughput_turns_per_s"]
+    wanted = round(stock_tp * t.get("throughput_vs_stock", 0), 1) if stock_tp else None
+    times = f" ({floor_tp / stock_tp:.1f}× stock)" if stock_tp and floor_tp else ""
+
+    def pair(side: dict[str, Any]) -> str:
+        figures = side["one"]["latency_ms"]
+        return f"{_v(figures.get('p50'))} / {_v(figures.get('p95'))} ms"
+
+    rows = [
+        (
+            "p50 / p95 turn latency, one conversation at a time",
+            pair(floor),
+            pair(s),
+            f"≤ {t.get('p50_one_ms')} / {t.get('p95_one_ms')} ms",
+        ),
+        (
+            f"throughput, {floor['many']['conversations']} at once",
+            f"{_v(floor_tp, ' turns/s')}{times}",
+            _v(s["many"]["throughput_turns_per_s"], " turns/s"),
+            f"≥ {_v(wanted, ' turns/s')} ({t.get('throughput_vs_stock')}× stock)",
+        ),
+    ]
+    head = "| measure | Rasa floor | Stand-in | target |\n|---|---|---|---|\n"
+    return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
 def command_line(result: dict[str, Any]) -> str:
     p = result["params"]
     return (
@@ -165,7 +198,23 @@ Machine: {machine_line(result)}
 Command: `{command_line(result)}` (`make bench` runs the defaults). Full figures:
 `results/bench/turns.json`.
 
-{table(result)}{END}"""
+{table(result)}{_floor_section(result)}{END}"""
+
+
+def _floor_section(result: dict[str, Any]) -> str:
+    text = floor_table(result)
+    if not text:
+        return ""
+    return f"""
+### The floor: what a Rasa turn costs on this machine at the least
+
+The same Rasa, with Stand-in's policies and speed-ups, but no NLU model (its messages name
+their intent: `/greet`), no action server, no desk and Rasa's in-memory tracker store
+(bench/rasa_floor.py), timed over 5 conversations of 20 turns one at a time and then with
+{result["floor"]["many"]["conversations"]} at once. Every Stand-in turn does all of that and
+more, so no Stand-in turn can beat these figures here.
+
+{text}"""
 
 
 def update_doc(doc: Path, result: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from bench import turns
 from bench.holds import machine_facts
 from bench.procstat import group_peak_rss_mb
+from bench.rasa_floor import run_floor
 from bench.stock_rasa import StockRasa, StockRasaError, _rasa_cli
 from launcher.processes import PROJECT_ROOT, ProcessFailed, free_port
 from launcher.stack import Stack, StackConfig, StackError, latest_model
@@ -176,6 +177,12 @@ def measure_stock_on(stock: StockRasa, args: Any) -> dict[str, Any]:
     }
 
 
+def measure_floor(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
+    return run_floor(
+        VAR_DIR / "floor", log, conversations=args.conversations, turns_each=args.turns_each
+    )
+
+
 def ratios(standin: dict[str, Any], stock: dict[str, Any]) -> dict[str, Any]:
     def div(a: float | None, b: float | None) -> float | None:
         return round(a / b, 2) if a is not None and b else None
@@ -222,6 +229,7 @@ def run(
     log: Callable[[str], None] = _log,
     standin: Callable[[], dict[str, Any]] | None = None,
     stock: Callable[[], dict[str, Any]] | None = None,
+    floor: Callable[[], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The whole turns benchmark. `standin` and `stock` measure the two sides (by default each
     starts and stops its own server; `python -m bench all` passes servers it shares with the
@@ -268,6 +276,12 @@ def run(
             "throughput_many": None,
             "growth": None,
         }
+    if getattr(args, "floor", True):
+        log("the Rasa floor: no NLU model, no action server (bench/rasa_floor.py)")
+        try:
+            result["floor"] = (floor or (lambda: measure_floor(args, log)))()
+        except (StockRasaError, ProcessFailed, RuntimeError, OSError) as err:
+            result["problems"].append(f"Rasa floor: {err}")
     result["targets"] = TARGETS
     result["met"] = verdicts(result)
     result["total_s"] = round(time.monotonic() - started, 1)

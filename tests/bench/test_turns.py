@@ -93,3 +93,19 @@ def test_the_table_and_section_name_every_measure(tmp_path) -> None:
     turns_report.update_doc(doc, result)  # idempotent: one section
     body = doc.read_text()
     assert body.count(turns_report.START) == 1 and body.index("turns:start") < body.index("holds")
+    assert "floor" not in body  # none measured
+
+
+def test_the_floor_is_shown_beside_stand_in_and_the_targets(tmp_path) -> None:
+    floor = {
+        "one": {"latency_ms": {"p50": 14.0, "p95": 23.0}},
+        "many": {"conversations": 20, "throughput_turns_per_s": 94.0},
+    }
+    result = _result(floor=floor)
+    text = turns_report.floor_table(result)
+    assert "14 / 23 ms" in text and "20 / 50 ms" in text  # the floor, then Stand-in
+    assert "94 turns/s (9.4× stock)" in text and "≥ 50 turns/s (5.0× stock)" in text
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n")
+    turns_report.update_doc(doc, result)
+    assert "### The floor" in doc.read_text()

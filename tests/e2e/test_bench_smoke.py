@@ -102,3 +102,19 @@ def test_turns_benchmark_runs_end_to_end(stack: Stack, stack_desk: DeskProcess) 
     assert tickets["tickets"]
     _, _, sent = stack_desk.get("/v1/meter-readings?meter_id=WM-3341", key="sk-aquaflow-demo")
     assert sent["readings"]
+
+
+def test_the_floor_measurement_runs_against_a_rasa_server(stack: Stack) -> None:
+    """bench/rasa_floor.py's measurement, against the session's Rasa (the floor server itself
+    is trained and served only by `make bench`): intent payloads, one at a time and at once."""
+    from bench.rasa_floor import measure_floor
+
+    figures = measure_floor(
+        stack.config.rasa_url,
+        conversations=2,
+        turns_each=2,
+        one_at_a_time=(2, 3),
+        prefix=f"bench-smoke-floor-{uuid.uuid4().hex[:6]}",
+    )
+    assert figures["one"]["turns"] == 6 and set(figures["one"]["latency_ms"]) == LATENCY_KEYS
+    assert figures["many"]["turns"] == 4 and figures["many"]["throughput_turns_per_s"] > 0
