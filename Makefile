@@ -72,10 +72,12 @@ clean:
 # - holds: 1,000 simultaneous holds in one action server, its CPU while holding and the
 #   pickup-to-owner latency (results/bench/holds.json, the Holds section of docs/performance.md).
 # One Stand-in stack serves both, then one stock server both baselines (python -m bench all).
-# Smaller runs: make bench BENCH_ARGS="--growth 200 --no-train --calls 100"; one of them alone:
+# It serves the model it trains from scratch (timed), so it does not need `make train`.
+# Smaller runs: make bench BENCH_ARGS="--growth 200 --no-train --calls 100" (--no-train serves
+# the newest model in models/: make train first); one of them alone:
 # python -m bench turns | holds.
 BENCH_ARGS ?=
-bench: train
+bench: install
 	$(PY) -m bench all $(BENCH_ARGS)
 
 # Held-out NLU evaluation (tests/nlu_heldout.yml is never trained on): intent accuracy, entity F1.

@@ -136,9 +136,10 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _holds_config() -> StackConfig:
+def _holds_config(model: Path | None = None) -> StackConfig:
     shutil.rmtree(VAR_DIR, ignore_errors=True)
     return StackConfig(
+        model=model,
         var_dir=VAR_DIR,
         rasa_port=free_port(),
         action_port=free_port(),
@@ -175,7 +176,8 @@ def run_all(args: argparse.Namespace) -> int:
     stock_holds: dict = {}
 
     def standin() -> dict:
-        stack = Stack(_holds_config())
+        # The model the run just trained from scratch (else the newest in models/).
+        stack = Stack(_holds_config(getattr(args, "trained_model", None)))
         print(f"[bench] starting the stack under {VAR_DIR}", file=sys.stderr, flush=True)
         stack.start()
         try:

@@ -112,6 +112,7 @@ def measure_standin(args: Any, log: Callable[[str], None] = _log) -> dict[str, A
         desk_port=free_port(),
         sim_control=True,
         desk_start_time=DESK_START,
+        model=getattr(args, "trained_model", None),
     )
     stack = Stack(config)
     log("starting Stand-in's stack")
@@ -252,6 +253,7 @@ def run(
     if args.train:
         trained = train_from_scratch(VAR_DIR / "train", log)
         footprint |= {"training_s": trained["seconds"], "model_mb": trained["model_mb"]}
+        args.trained_model = Path(trained["model"])  # the model the stack then serves
     else:
         footprint["model_mb"] = _size_mb(latest_model())
     try:
@@ -264,7 +266,8 @@ def run(
     result["footprint"] = footprint
     if args.quality:
         log("held-out NLU evaluation")
-        result["quality"] = nlu_quality(latest_model(), VAR_DIR / "nlu")
+        model = getattr(args, "trained_model", None) or latest_model()
+        result["quality"] = nlu_quality(model, VAR_DIR / "nlu")
     try:
         result["stock"] = (stock or (lambda: measure_stock(args, log)))()
         result["ratios"] = ratios(result["standin"], result["stock"])

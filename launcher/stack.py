@@ -56,6 +56,8 @@ class StackConfig:
     # Where Rasa's callback channel pushes the owner's messages; None: an owner inbox that the
     # stack starts itself (STANDIN_CALLBACK_URL in the environment wins).
     callback_url: str | None = None
+    # The model Rasa serves; None: the newest in models/.
+    model: Path | None = None
     # Rasa's API token: RASA_AUTH_TOKEN from the environment, else a fresh one per stack.
     rasa_token: str = field(
         default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
@@ -179,7 +181,7 @@ class Stack:
                 raise StackError(
                     f"port {port} is already in use. Stop what listens there, or set {name}."
                 )
-        model = latest_model()
+        model = cfg.model or latest_model()
         if not cfg.callback_url and not os.environ.get("STANDIN_CALLBACK_URL"):
             self.inbox = OwnerInbox(on_message=self._on_push).start()
             cfg.callback_url = self.inbox.url
