@@ -148,6 +148,9 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_AUDIT_INSERT = audit_log.insert()
+
+
 def _case_values(
     ticket: Mapping[str, Any],
     conversation_id: str | None,
@@ -204,24 +207,25 @@ class CaseMemory:
         if entry.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {entry.outcome!r}")
         body = None if entry.request_body is None else json.dumps(entry.request_body, default=str)
+        row = {
+            "at": _naive_utc(entry.at),
+            "provider": entry.provider,
+            "conversation_id": entry.conversation_id,
+            "method": entry.method,
+            "path": entry.path,
+            "idempotency_key": entry.idempotency_key,
+            "request_body": body,
+            "status": entry.status,
+            "outcome": entry.outcome,
+            "error_code": entry.error_code,
+            "resource_id": entry.resource_id,
+            "attempts": entry.attempts,
+            "duration_ms": entry.duration_ms,
+        }
         with self._engine.begin() as conn:
-            result = conn.execute(
-                audit_log.insert().values(
-                    at=_naive_utc(entry.at),
-                    provider=entry.provider,
-                    conversation_id=entry.conversation_id,
-                    method=entry.method,
-                    path=entry.path,
-                    idempotency_key=entry.idempotency_key,
-                    request_body=body,
-                    status=entry.status,
-                    outcome=entry.outcome,
-                    error_code=entry.error_code,
-                    resource_id=entry.resource_id,
-                    attempts=entry.attempts,
-                    duration_ms=entry.duration_ms,
-                )
-            )
+            # One statement for every row (values bound per call): SQLAlchemy builds and
+            # compiles it once instead of once per request.
+            result = conn.execute(_AUDIT_INSERT, row)
             return int(result.inserted_primary_key[0])
 
     def audit_entries(
