@@ -28,6 +28,8 @@ from launcher.stack import Stack, StackConfig, StackError, latest_model
 
 VAR_DIR = PROJECT_ROOT / "var" / "bench-turns"
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu_heldout.yml"
+# Written after the model was settled, never used to choose anything (the file says so).
+HELD_OUT_BLIND = PROJECT_ROOT / "tests" / "nlu_heldout_blind.yml"
 DESK_START = "2026-11-23T09:00:00Z"  # a Monday morning: lines open, no quiet hours
 
 
@@ -71,8 +73,8 @@ def train_from_scratch(out_dir: Path, log: Callable[[str], None] = _log) -> dict
     return {"seconds": seconds, "model_mb": _size_mb(models[-1]), "model": str(models[-1])}
 
 
-def nlu_quality(model: Path, out_dir: Path) -> dict[str, Any]:
-    """Intent accuracy and entity F1 on the held-out file (never trained on)."""
+def nlu_quality(model: Path, out_dir: Path, held_out: Path = HELD_OUT) -> dict[str, Any]:
+    """Intent accuracy and entity F1 on a held-out file (never trained on)."""
     argv = [
         *_rasa_cli(),
         "test",
@@ -80,7 +82,7 @@ def nlu_quality(model: Path, out_dir: Path) -> dict[str, Any]:
         "--model",
         str(model),
         "--nlu",
-        str(HELD_OUT),
+        str(held_out),
         "--out",
         str(out_dir),
         "--no-plot",
@@ -213,14 +215,17 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
     ratio = result["ratios"]
     training = (result.get("footprint") or {}).get("training_s")
     quality = result.get("quality") or {}
+    blind = result.get("quality_blind") or {}
+    accuracies = [q["intent_accuracy"] for q in (quality, blind) if q.get("intent_accuracy")]
     return {
         "p50_one_ms": s["one"]["latency_ms"]["p50"] <= TARGETS["p50_one_ms"],
         "p95_one_ms": s["one"]["latency_ms"]["p95"] <= TARGETS["p95_one_ms"],
         "throughput_vs_stock": (ratio["throughput_many"] or 0) >= TARGETS["throughput_vs_stock"],
         "growth_ratio": (s["growth"]["ratio"] or 99) <= TARGETS["growth_ratio"],
+        # Met only if both held-out files reach it (the first helped choose paraphrases).
         "intent_accuracy": None
-        if quality.get("intent_accuracy") is None
-        else quality["intent_accuracy"] >= TARGETS["intent_accuracy"],
+        if not accuracies
+        else min(accuracies) >= TARGETS["intent_accuracy"],
         "training_s": None if training is None else training <= TARGETS["training_s"],
     }
 
@@ -268,6 +273,7 @@ def run(
         log("held-out NLU evaluation")
         model = getattr(args, "trained_model", None) or latest_model()
         result["quality"] = nlu_quality(model, VAR_DIR / "nlu")
+        result["quality_blind"] = nlu_quality(model, VAR_DIR / "nlu-blind", HELD_OUT_BLIND)
     try:
         result["stock"] = (stock or (lambda: measure_stock(args, log)))()
         result["ratios"] = ratios(result["standin"], result["stock"])
