@@ -101,6 +101,12 @@ def _turns_args(t: argparse.ArgumentParser) -> None:
         help="evaluate the held-out NLU file (default: on)",
     )
     t.add_argument(
+        "--workers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the throughput with 2 Rasa workers and the Redis lock store (default: on)",
+    )
+    t.add_argument(
         "--floor",
         action=argparse.BooleanOptionalAction,
         default=True,

@@ -73,6 +73,7 @@ def table(result: dict[str, Any]) -> str:
             f"≥ {t.get('throughput_vs_stock')}× stock",
             _met(result, "throughput_vs_stock"),
         ),
+        *_workers_row(result),
         (
             "median turn 1–20 → 981–1,000 of one conversation",
             f"{_v(s['growth']['first_ms'])} → {_v(s['growth']['last_ms'])} ms",
@@ -126,6 +127,25 @@ def table(result: dict[str, Any]) -> str:
     ]
     head = "| measure | Stand-in | stock Rasa | ratio | target | met |\n|---|---|---|---|---|---|\n"
     return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+def _workers_row(result: dict[str, Any]) -> list[tuple[str, ...]]:
+    workers = result.get("workers")
+    if not workers:
+        return []
+    stock_tp = ((result.get("stock") or {}).get("many") or {}).get("throughput_turns_per_s")
+    tp = workers["many"]["throughput_turns_per_s"]
+    return [
+        (
+            f"throughput, {workers['many']['conversations']} at once, {workers['workers']} Rasa"
+            " workers (Redis lock store)",
+            _v(tp, " turns/s"),
+            "",
+            _v(round(tp / stock_tp, 2) if tp and stock_tp else None),
+            "",
+            "",
+        )
+    ]
 
 
 def floor_table(result: dict[str, Any]) -> str:

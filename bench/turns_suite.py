@@ -10,6 +10,7 @@ and measured the same way. Each side runs alone on the machine.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -180,6 +181,49 @@ def measure_stock_on(stock: StockRasa, args: Any) -> dict[str, Any]:
     }
 
 
+# The scale-out lever: several Rasa processes (Sanic workers) need a shared lock store.
+WORKERS = 2
+REDIS_URL = os.environ.get("STANDIN_BENCH_REDIS", "127.0.0.1:6379")
+
+
+def workers_endpoints(var_dir: Path, redis: str = REDIS_URL) -> Path:
+    """endpoints.yml plus Rasa's Redis lock store (db 3 of `redis`, host:port)."""
+    host, _, port = redis.partition(":")
+    path = var_dir / "endpoints-workers.yml"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        (PROJECT_ROOT / "endpoints.yml").read_text()
+        + f"\nlock_store:\n  type: redis\n  url: {host}\n  port: {port or 6379}\n  db: 3\n"
+    )
+    return path
+
+
+def measure_workers(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
+    """Throughput with `conversations` at once on a stack whose Rasa runs WORKERS Sanic
+    workers with the Redis lock store (everything else the embedded defaults)."""
+    var_dir = VAR_DIR / "workers"
+    shutil.rmtree(var_dir, ignore_errors=True)
+    config = StackConfig(
+        var_dir=var_dir,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        desk_port=free_port(),
+        sim_control=True,
+        desk_start_time=DESK_START,
+        model=getattr(args, "trained_model", None),
+        endpoints=workers_endpoints(var_dir),
+        extra_env={"SANIC_WORKERS": str(WORKERS)},
+    )
+    log(f"throughput with {WORKERS} Rasa workers and the Redis lock store ({REDIS_URL})")
+    with Stack(config) as stack:
+        text = turns.mix_texts(turns.STANDIN_MIX, turns.Readings())
+        turns.latency(stack.config.rasa_url, text, 4, 5, "workers-warm")
+        many = turns.latency(
+            stack.config.rasa_url, text, args.conversations, args.turns_each, "workers-many"
+        )
+    return {"workers": WORKERS, "lock_store": f"redis {REDIS_URL} db 3", "many": many}
+
+
 def measure_floor(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
     return run_floor(
         VAR_DIR / "floor", log, conversations=args.conversations, turns_each=args.turns_each
@@ -236,6 +280,7 @@ def run(
     standin: Callable[[], dict[str, Any]] | None = None,
     stock: Callable[[], dict[str, Any]] | None = None,
     floor: Callable[[], dict[str, Any]] | None = None,
+    workers: Callable[[], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The whole turns benchmark. `standin` and `stock` measure the two sides (by default each
     starts and stops its own server; `python -m bench all` passes servers it shares with the
@@ -285,6 +330,11 @@ def run(
             "throughput_many": None,
             "growth": None,
         }
+    if getattr(args, "workers", True):
+        try:
+            result["workers"] = (workers or (lambda: measure_workers(args, log)))()
+        except (StackError, ProcessFailed, RuntimeError, OSError) as err:
+            result["problems"].append(f"{WORKERS} Rasa workers: {err}")
     if getattr(args, "floor", True):
         log("the Rasa floor: no NLU model, no action server (bench/rasa_floor.py)")
         try:

@@ -58,6 +58,8 @@ class StackConfig:
     callback_url: str | None = None
     # The model Rasa serves; None: the newest in models/.
     model: Path | None = None
+    # Rasa's endpoints file (tracker and lock stores, action server); None: endpoints.yml.
+    endpoints: Path | None = None
     # Rasa's API token: RASA_AUTH_TOKEN from the environment, else a fresh one per stack.
     rasa_token: str = field(
         default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
@@ -208,7 +210,7 @@ class Stack:
                     "--model",
                     str(model),
                     "--endpoints",
-                    "endpoints.yml",
+                    str(cfg.endpoints or "endpoints.yml"),
                     "--credentials",
                     "credentials.yml",
                     "--port",

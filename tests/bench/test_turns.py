@@ -100,6 +100,15 @@ def test_the_table_and_section_name_every_measure(tmp_path) -> None:
     assert "floor" not in body  # none measured
 
 
+def test_the_workers_lever_is_a_row_with_its_ratio_to_stock(tmp_path) -> None:
+    workers = {"workers": 2, "many": {"conversations": 20, "throughput_turns_per_s": 25.0}}
+    text = turns_report.table(_result(workers=workers))
+    assert "2 Rasa workers (Redis lock store) | 25 turns/s |  | 2.5 |" in text
+    endpoints = turns_suite.workers_endpoints(tmp_path, "10.0.0.9:6390").read_text()
+    assert endpoints.startswith((turns_suite.PROJECT_ROOT / "endpoints.yml").read_text())
+    assert "type: redis\n  url: 10.0.0.9\n  port: 6390\n  db: 3" in endpoints
+
+
 def test_the_floor_is_shown_beside_stand_in_and_the_targets(tmp_path) -> None:
     floor = {
         "one": {"latency_ms": {"p50": 14.0, "p95": 23.0}},
