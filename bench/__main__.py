@@ -27,7 +27,7 @@ from pathlib import Path
 from bench import stock_rasa, turns_report, turns_suite
 from bench.holds import run_holds
 from bench.report import table, update_doc, write_json
-from launcher.processes import PROJECT_ROOT, ProcessFailed, free_port
+from launcher.processes import PROJECT_ROOT, ProcessFailed
 from launcher.stack import Stack, StackConfig, StackError
 
 VAR_DIR = PROJECT_ROOT / "var" / "bench"
@@ -88,30 +88,18 @@ def _turns_args(t: argparse.ArgumentParser) -> None:
     t.add_argument("--conversations", type=int, default=20, help="conversations at once (20)")
     t.add_argument("--turns-each", type=int, default=15, help="turns of each of them (15)")
     t.add_argument("--growth", type=int, default=1000, help="turns of the long one (1000)")
-    t.add_argument(
-        "--train",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="time Stand-in's training from scratch (default: on)",
-    )
-    t.add_argument(
-        "--quality",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="evaluate the held-out NLU file (default: on)",
-    )
-    t.add_argument(
-        "--workers",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="measure the throughput with 2 Rasa workers and the Redis lock store (default: on)",
-    )
-    t.add_argument(
-        "--floor",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="measure the Rasa floor: no NLU model, no action server (default: on)",
-    )
+    for flag, what in (
+        ("train", "time Stand-in's training from scratch"),
+        ("quality", "evaluate the held-out NLU files"),
+        ("workers", "measure the throughput with 2 Rasa workers and the Redis lock store"),
+        ("floor", "measure the Rasa floor: no NLU model, no action server"),
+    ):
+        t.add_argument(
+            f"--{flag}",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=what,
+        )
     t.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
     t.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
 
@@ -144,14 +132,9 @@ def _terminate(signum: int, _frame: object) -> None:
 
 def _holds_config(model: Path | None = None) -> StackConfig:
     shutil.rmtree(VAR_DIR, ignore_errors=True)
-    return StackConfig(
-        model=model,
-        var_dir=VAR_DIR,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        desk_port=free_port(),
-        sim_control=True,
-        desk_start_time=DESK_START,
+    return turns_suite.stack_config(
+        VAR_DIR,
+        model,
         extra_env={
             # The owner never answers "Take the call?": no pickup may time out mid-measurement.
             "STANDIN_ANSWER_TIMEOUT_S": "3600",

@@ -107,16 +107,23 @@ def nlu_quality(model: Path, out_dir: Path, held_out: Path = HELD_OUT) -> dict[s
     }
 
 
-def measure_standin(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
-    config = StackConfig(
-        var_dir=VAR_DIR / "stack",
+def stack_config(var_dir: Path, model: Path | None, **options: Any) -> StackConfig:
+    """A benchmark stack: free ports, the desk's simulated clock from DESK_START, `model` (None:
+    the newest in models/)."""
+    return StackConfig(
+        var_dir=var_dir,
         rasa_port=free_port(),
         action_port=free_port(),
         desk_port=free_port(),
         sim_control=True,
         desk_start_time=DESK_START,
-        model=getattr(args, "trained_model", None),
+        model=model,
+        **options,
     )
+
+
+def measure_standin(args: Any, log: Callable[[str], None] = _log) -> dict[str, Any]:
+    config = stack_config(VAR_DIR / "stack", getattr(args, "trained_model", None))
     stack = Stack(config)
     log("starting Stand-in's stack")
     stack.start()
@@ -203,14 +210,9 @@ def measure_workers(args: Any, log: Callable[[str], None] = _log) -> dict[str, A
     workers with the Redis lock store (everything else the embedded defaults)."""
     var_dir = VAR_DIR / "workers"
     shutil.rmtree(var_dir, ignore_errors=True)
-    config = StackConfig(
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        desk_port=free_port(),
-        sim_control=True,
-        desk_start_time=DESK_START,
-        model=getattr(args, "trained_model", None),
+    config = stack_config(
+        var_dir,
+        getattr(args, "trained_model", None),
         endpoints=workers_endpoints(var_dir),
         extra_env={"SANIC_WORKERS": str(WORKERS)},
     )
