@@ -14,7 +14,6 @@ turns one at a time, throughput with 20 conversations at once.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -62,13 +61,9 @@ class RasaFloor(StockRasa):
         model = cached_model(self.work_dir / "models")
         if code != 0 or model is None:
             raise StockRasaError(f"training the floor failed ({code}): {_tail(log_path)}")
-        seconds = round(time.monotonic() - started, 1)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        cached = self.cache_dir / model.name
-        cached.write_bytes(model.read_bytes())
-        info = {"how": "rasa train, no NLU pipeline", "seconds": seconds, "rasa": self.version}
-        (self.cache_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-        return {"trained_now": True, "model": str(cached), **info}
+        return self._keep(
+            model, "rasa train, no NLU pipeline", round(time.monotonic() - started, 1)
+        )
 
 
 def measure_floor(

@@ -309,7 +309,10 @@ class StockRasa:
                     f"training the stock assistant failed (exit {code}); {log_path}:\n"
                     + _tail(log_path)
                 )
-        seconds = round(time.monotonic() - started, 1)
+        return self._keep(model, how, round(time.monotonic() - started, 1))
+
+    def _keep(self, model: Path, how: str, seconds: float) -> dict[str, Any]:
+        """Cache a model trained now (copied whole, then renamed) with its training.json."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = self.cache_dir / f".{model.name}.part"
         shutil.copy2(model, partial)

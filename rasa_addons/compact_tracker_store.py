@@ -3,9 +3,9 @@
 Rasa's `SQLTrackerStore` loads every event of the conversation's session and replays them all
 on every turn, so a months-long owner conversation slows down linearly. This store keeps every
 event too (same `events` table, same `retrieve_full_tracker`), plus one row per conversation
-in `tracker_snapshots`: the slot values and active loop at save time, and the id of the last
-event before the recent tail. A turn loads that row and the tail only (a few hundred events at
-most), so its cost stays flat.
+in `tracker_snapshots`: the slot values and active loop where the recent tail starts, and the
+id of the last event before it. A turn loads that row and the tail only (at most 4 * KEEP
+events), or reuses the tracker the last turn saved, so its cost stays flat.
 
 Why it is exact: the snapshot holds the slots and loop as they were where the tail starts, so
 replaying "snapshot, then tail" passes through every state of the tail as it was; a restart in
@@ -16,8 +16,8 @@ turn are those after what `retrieve` handed out.
 On SQLite (the embedded default) it also keeps its connections open and the file in WAL mode
 with `synchronous=NORMAL`: Rasa's store opens a new connection for every read and write and
 syncs a rollback journal on every commit. A committed turn survives a crash of Rasa; a power
-cut may lose the last turns before the operating system wrote them (the same trade as the
-action server's outbox database makes for its reads, and what SQLite recommends for WAL).
+cut may lose the last turns before the operating system wrote them (SQLite's usual setting
+for WAL). The action server's own database, whose outbox must survive that too, keeps FULL.
 
 In endpoints.yml: `tracker_store: {type: rasa_addons.compact_tracker_store.CompactTrackerStore,
 dialect: sqlite, db: ...}` (any SQLTrackerStore option).

@@ -1,4 +1,4 @@
-"""Two per-turn costs of Rasa 3.6 removed, without changing what Rasa does.
+"""Per-turn costs of Rasa 3.6 removed, without changing what Rasa does.
 
 Applied by `launcher/rasa_server.py` before Rasa starts; each was found with py-spy on the
 running server (docs/performance.md):
@@ -155,45 +155,42 @@ def _fast_rule_matching() -> None:
     # Per lookup: its keys grouped by the previous action of their last state. At the current
     # state only the keys naming its previous action (or naming none) can match, so the first
     # step looks at a handful of keys, not all of them.
-    indexes: dict[int, tuple[dict, dict[str, set[str]], set[str]]] = {}
+    indexes: dict[int, tuple[dict, int, dict[str, set[str]], set[str]]] = {}
 
-    def first_step_candidates(lookup: dict[str, str], state: dict) -> set[str]:
+    def index_of(lookup: dict[str, str]) -> tuple[dict[str, set[str]], set[str]]:
         entry = indexes.get(id(lookup))
-        if entry is None or entry[0] is not lookup or len(entry[0]) != sum(entry[3]):
+        if entry is None or entry[0] is not lookup or entry[1] != len(lookup):
             by_action: dict[str, set[str]] = {}
             other: set[str] = set()
             for key in lookup:
-                last = reversed_states(key)[0] if reversed_states(key) else {}
-                previous = last.get(PREVIOUS_ACTION) or {}
+                states = reversed_states(key)
+                previous = (states[0] if states else {}).get(PREVIOUS_ACTION) or {}
                 name = previous.get("action_name")
                 plain = isinstance(name, str) and name not in ("", SHOULD_NOT_BE_SET)
                 if set(previous) == {"action_name"} and plain:
                     by_action.setdefault(name, set()).add(key)
                 else:
                     other.add(key)
-            counts = (sum(len(keys) for keys in by_action.values()), len(other))
-            entry = indexes[id(lookup)] = (lookup, by_action, other, counts)
-        _, by_action, other, _ = entry
-        current = (state.get(PREVIOUS_ACTION) or {}).get("action_name")
-        if not state.get(PREVIOUS_ACTION):
+            entry = indexes[id(lookup)] = (lookup, len(lookup), by_action, other)
+        return entry[2], entry[3]
+
+    def first_step_candidates(lookup: dict[str, str], state: dict) -> set[str]:
+        by_action, other = index_of(lookup)
+        previous = state.get(PREVIOUS_ACTION)
+        if not previous:
             return set(other)  # keys that need a previous action cannot match a start state
-        return (
-            other | by_action.get(current, set())
-            if current
-            else set(other) | {key for keys in by_action.values() for key in keys}
-        )
+        name = previous.get("action_name")
+        if name:
+            return other | by_action.get(name, set())
+        return set(lookup)  # a previous action given as text: check every key
 
     def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list) -> set[str]:
         if not states:
             return set(lookup)
-        possible: set[str] = set()
+        possible = first_step_candidates(lookup, states[-1])
         for index, state in enumerate(reversed(states)):
-            if index == 0:
-                possible = first_step_candidates(lookup, state)
-            if not possible:
-                break
             # Past the longest remaining rule every key is applicable: nothing can change.
-            if index >= max(len(reversed_states(key)) for key in possible):
+            if not possible or index >= max(len(reversed_states(key)) for key in possible):
                 break
             possible = {key for key in possible if is_rule_applicable(self, key, index, state)}
         return possible
@@ -215,7 +212,7 @@ def serialise(body: Any) -> str:
 
     if isinstance(body, ActionCall) and body.domain_json and body:
         head = json.dumps(dict(body))
-        return f'{head[:-1]}, "domain": {body.domain_json}}}' if head != "{}" else head
+        return f'{head[:-1]}, "domain": {body.domain_json}}}'
     return json.dumps(body)
 
 
@@ -227,15 +224,12 @@ def _domain_serialised_once() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     original_format = RemoteAction._action_call_format
-    prepared: dict[int, tuple[Any, str]] = {}  # id(domain) -> (domain, its JSON)
+    prepared: list[tuple[Any, str]] = []  # (the domain of the model served, its JSON)
 
     def domain_json(domain: Any) -> str:
-        entry = prepared.get(id(domain))
-        if entry is None or entry[0] is not domain:
-            if len(prepared) > 8:
-                prepared.clear()  # a few models over a server's life
-            entry = prepared[id(domain)] = (domain, json.dumps(domain.as_dict()))
-        return entry[1]
+        if not prepared or prepared[0][0] is not domain:
+            prepared[:] = [(domain, json.dumps(domain.as_dict()))]  # a new model was loaded
+        return prepared[0][1]
 
     def action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
         body = original_format(self, tracker, domain)
