@@ -59,8 +59,9 @@ def test_notices_reach_rasa_in_order_with_the_token_and_are_retried(tmp_path):
         task = asyncio.ensure_future(notifier.run(idle_poll_s=0.05))
         try:
             deadline = asyncio.get_running_loop().time() + 20
-            while len([n for n in outbox.all() if n.status == "sent"]) < 3:
-                assert asyncio.get_running_loop().time() < deadline, outbox.all()
+            # A notice is marked sent before its on_sent hook runs: wait for both.
+            while len(sent_kinds) < 3 or any(n.status != "sent" for n in outbox.all()):
+                assert asyncio.get_running_loop().time() < deadline, (outbox.all(), sent_kinds)
                 await asyncio.sleep(0.05)  # polling interval, not synchronisation
         finally:
             task.cancel()
