@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from launcher.processes import free_port
 from launcher.stack import Stack, StackConfig
 from tests.conftest import START_TIME, DeskProcess, wait_until
 
 OWNER_CONVERSATION = "e2e-device-owner"
+
+
+def stand_in_db(stack: Stack) -> Path:
+    """The action server's SQLite file: Stand-in's memory on the embedded defaults."""
+    return stack.config.var_dir / "standin.sqlite3"
+
+
+def stand_in_rows(stack: Stack, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Run one statement against Stand-in's memory, as an operator would look at it."""
+    engine = create_engine(f"sqlite:///{stand_in_db(stack)}")
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return [dict(r) for r in result.mappings().all()] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +64,9 @@ def _forget_everything(stack: Stack) -> None:
     Without this, cases of tickets the reset desk no longer knows would linger from one test
     to the next; a real deployment never sees its company forget tickets.
     """
-    from sqlalchemy import create_engine
-
     from actions.store_schema import metadata
 
-    engine = create_engine(f"sqlite:///{stack.config.var_dir / 'standin.sqlite3'}")
+    engine = create_engine(f"sqlite:///{stand_in_db(stack)}")
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())

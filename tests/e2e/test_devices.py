@@ -17,7 +17,7 @@ from devicesim.sender import advance_desk_to, desk_now, play, token_for
 from launcher.conversation import http_json, say
 from launcher.stack import Stack
 from tests.conftest import DeskProcess, wait_until
-from tests.e2e.conftest import OWNER_CONVERSATION
+from tests.e2e.conftest import OWNER_CONVERSATION, stand_in_rows
 
 VOLTRA, HOMECARE, AQUAFLOW = "sk-voltra-demo", "sk-homecare-demo", "sk-aquaflow-demo"
 CAR, WATER_METER = "VIN-5YJ3E1EA7KF317000", "WM-3341"
@@ -54,6 +54,15 @@ def listed(desk: DeskProcess, path: str, key: str, field: str) -> list[dict[str,
     status, _, body = desk.get(path, key=key)
     assert status == 200, body
     return body[field]
+
+
+def deferred(stack: Stack) -> list[dict[str, Any]]:
+    """The owner's notices held back for quiet hours."""
+    return stand_in_rows(
+        stack,
+        "SELECT kind, hold_until FROM notices WHERE status = 'deferred' AND conversation_id = :c",
+        c=OWNER_CONVERSATION,
+    )
 
 
 def stream(stack: Stack, desk: DeskProcess, scenario: str, advance: bool = False, **opts: Any):
@@ -127,6 +136,8 @@ def test_a_leak_at_night_is_told_at_once_and_a_warm_fridge_waits_for_morning(sta
         timeout_s=30,
         what="the fridge's ticket",
     )
+    # Its notice is queued after the ticket; once it is held, "not told yet" means something.
+    wait_until(lambda: deferred(stack), timeout_s=30, what="the fridge's notice held back")
     assert not any("fridge reported" in t for t in owner.pushed()), told
     advance_desk_to(desk.url, leak[-1].at + timedelta(hours=4))  # 07:30 local
     owner.wait_for("Your fridge reported a temperature above 8 °C")
@@ -139,8 +150,14 @@ def test_a_reading_that_goes_backwards_is_held_and_shown_not_sent(stack, call_de
     results = stream(stack, desk, "meter_backwards", advance=True, value=1210.0)
     assert [body["status"] for _, _, body in results] == ["accepted", "held"]
     owner.wait_for("I held it back and sent nothing")
-    readings = listed(desk, f"/v1/meter-readings?meter_id={WATER_METER}", AQUAFLOW, "readings")
-    assert [r["value"] for r in readings] == [1210.0]  # the month's reading; never 1206.5
+
+    def values() -> list[float]:
+        readings = listed(desk, f"/v1/meter-readings?meter_id={WATER_METER}", AQUAFLOW, "readings")
+        return [r["value"] for r in readings]
+
+    # The accepted reading goes out on the device worker, independently of the held one's
+    # notice, so wait for it; a 1206.5 at the desk would keep this from ever matching.
+    wait_until(lambda: values() == [1210.0], 30, what="only the month's reading at the desk")
 
 
 def test_monthly_readings_go_once_per_period_across_a_restart(stack, call_desk):
@@ -172,6 +189,11 @@ def test_monthly_readings_go_once_per_period_across_a_restart(stack, call_desk):
     months = sorted(r["read_at"][:7] for r in readings)
     assert months == ["2026-11", "2026-12", "2027-01"], readings
     # January's was read at 06:00 in Lisbon, in quiet hours: the owner hears of it after 07:00.
+    wait_until(
+        lambda: [n for n in deferred(stack) if str(n["hold_until"]).startswith("2027-01")],
+        timeout_s=30,
+        what="January's notice held back",
+    )
     assert not any("for 2027-01" in t for t in owner.pushed())
     advance_desk_to(desk.url, events[-1].at + timedelta(hours=2))
     owner.wait_for("for 2027-01")

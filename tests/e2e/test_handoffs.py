@@ -14,15 +14,13 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 from actions.provider_webhooks import sign
 from launcher.conversation import say
 from launcher.stack import Stack, demo_keys
 from tests.conftest import DeskProcess, wait_until
+from tests.e2e.conftest import stand_in_db, stand_in_rows
 
 NIMBUS, VOLTRA, HOMECARE, BRIGHTGRID, AQUAFLOW = (
     "sk-nimbus-demo",
@@ -41,22 +39,8 @@ def owner() -> str:
 # --- Stand-in's store --------------------------------------------------------------------
 
 
-def _db(stack: Stack) -> Path:
-    return stack.config.var_dir / "standin.sqlite3"
-
-
-def _rows(stack: Stack, sql: str, **params: Any) -> list[dict[str, Any]]:
-    engine = create_engine(f"sqlite:///{_db(stack)}")
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(sql), params)
-            return [dict(r) for r in result.mappings().all()] if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def handoffs(stack: Stack, who: str, point: str) -> list[dict[str, Any]]:
-    return _rows(
+    return stand_in_rows(
         stack,
         "SELECT * FROM handoffs WHERE conversation_id = :c AND point = :p ORDER BY id",
         c=who,
@@ -75,7 +59,7 @@ def waiting(stack: Stack, who: str, point: str) -> dict[str, Any]:
 
 def no_answer(stack: Stack, who: str, point: str) -> None:
     """The owner's time runs out: the deadline moves into the past on Stand-in's clock."""
-    _rows(
+    stand_in_rows(
         stack,
         "UPDATE handoffs SET deadline = '2000-01-01 00:00:00.000000' "
         "WHERE conversation_id = :c AND point = :p AND status = 'waiting'",
@@ -129,7 +113,7 @@ def ask_on(stack: Stack, desk: DeskProcess, ticket_id: str, question: str, kind:
     )
     assert status == 200, body
     wait_until(
-        lambda: _rows(
+        lambda: stand_in_rows(
             stack,
             "SELECT 1 FROM cases WHERE ticket_id = :t AND question = :q",
             t=ticket_id,
@@ -211,9 +195,9 @@ def test_identity_check_is_relayed_once_and_kept_nowhere(stack, call_desk):
     assert [n["text"] for n in notes] == [ANSWER]  # passed through once, as given
     assert handoffs(stack, who, "identity_check")[-1]["status"] == "answered"
     # Nowhere in Stand-in's store: not the audit log, not an event, not a slot copy.
-    for path in _db(stack).parent.glob("standin.sqlite3*"):
+    for path in stand_in_db(stack).parent.glob("standin.sqlite3*"):
         assert ANSWER.encode() not in path.read_bytes(), path
-    [audit] = _rows(stack, "SELECT request_body FROM audit_log WHERE path LIKE '%/notes'")
+    [audit] = stand_in_rows(stack, "SELECT request_body FROM audit_log WHERE path LIKE '%/notes'")
     assert "[withheld" in audit["request_body"]
 
 
@@ -525,7 +509,7 @@ def test_a_case_closed_while_the_owner_held_it_is_accounted_for_on_the_hand_back
     status, _, body = call_desk.post(f"/_sim/tickets/{case['id']}/status", {"status": "resolved"})
     assert status == 200, body
     wait_until(
-        lambda: _rows(
+        lambda: stand_in_rows(
             stack, "SELECT 1 FROM cases WHERE ticket_id = :t AND status = 'resolved'", t=case["id"]
         ),
         timeout_s=20,

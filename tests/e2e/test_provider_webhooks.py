@@ -131,6 +131,20 @@ def progressed(world) -> str:
         20,
         what="the case to reach in_progress",
     )
+    # The case changes before the event's outcome is stored, and the desk marks a delivery
+    # delivered only once Stand-in has answered it: wait for that, so tests that compare
+    # before and after see a settled state.
+    wait_until(
+        lambda: (
+            not [
+                d
+                for d in desk.get("/_sim/deliveries")[2]["deliveries"]
+                if d["status"] in ("pending", "sending")
+            ]
+        ),
+        20,
+        what="every webhook delivery to be answered",
+    )
     return ticket_id
 
 
