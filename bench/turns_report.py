@@ -129,11 +129,15 @@ def table(result: dict[str, Any]) -> str:
     return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
 
 
+def _stock_throughput(result: dict[str, Any]) -> float | None:
+    return ((result.get("stock") or {}).get("many") or {}).get("throughput_turns_per_s")
+
+
 def _workers_row(result: dict[str, Any]) -> list[tuple[str, ...]]:
     workers = result.get("workers")
     if not workers:
         return []
-    stock_tp = ((result.get("stock") or {}).get("many") or {}).get("throughput_turns_per_s")
+    stock_tp = _stock_throughput(result)
     tp = workers["many"]["throughput_turns_per_s"]
     return [
         (
@@ -153,8 +157,8 @@ def floor_table(result: dict[str, Any]) -> str:
     floor = result.get("floor")
     if not floor:
         return ""
-    s, k, t = result["standin"], result.get("stock") or {}, result.get("targets") or {}
-    stock_tp = (k.get("many") or {}).get("throughput_turns_per_s")
+    s, t = result["standin"], result.get("targets") or {}
+    stock_tp = _stock_throughput(result)
     floor_tp = floor["many"]["throughput_turns_per_s"]
     wanted = round(stock_tp * t.get("throughput_vs_stock", 0), 1) if stock_tp else None
     times = f" ({floor_tp / stock_tp:.1f}× stock)" if stock_tp and floor_tp else ""
