@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,6 +101,9 @@ class CallTracker:
         self.next_poll: dict[str, float] = {}
         # Set by the runtime: where "take the call?" is recorded with every other handoff.
         self.handoffs: HandoffRegistry | None = None
+        # Set by the runtime: whether the owner has taken a company over (actions.owner_control,
+        # which imports the runtime, so it is handed in rather than imported here).
+        self.owner_holds: Callable[[str], Awaitable[bool]] | None = None
 
     def know(self, providers: list[Provider]) -> None:
         self.providers.update({p.id: p for p in providers})
@@ -403,9 +406,16 @@ class CallTracker:
         await asyncio.to_thread(self.apply, call, "action")
         return Decision("transferred", self.store.get(record.call_id), {"phone": phone})
 
+    async def held(self, provider: str) -> bool:
+        """Whether the owner handles `provider` themselves: then Stand-in sends it nothing."""
+        return self.owner_holds is not None and await self.owner_holds(provider)
+
     async def decline(self, record: CallRecord, by: str) -> Decision:
         """The owner said no (`by`="owner") or did not answer (`by`="timeout"): a callback
-        where the company offers one, otherwise a polite hang-up."""
+        where the company offers one, otherwise a polite hang-up. A timeout on a company the
+        owner has taken over sends nothing: the agent is left on the line for the owner."""
+        if by == "timeout" and await self.held(record.provider):
+            return await self._leave_with_owner(record)
         claimed = await asyncio.to_thread(
             self.store.update,
             record.call_id,
@@ -441,6 +451,31 @@ class CallTracker:
             )
             self.outbox.queued()
         return decision
+
+    async def _leave_with_owner(self, record: CallRecord) -> Decision:
+        """The owner did not answer, but handles this company themselves: no callback request,
+        no hang-up. The owner is told, in the same transaction as the claim."""
+        notice = Notice(
+            "handoff_timeout_owner_holds",
+            {"provider": record.provider, "seconds": int(self.answer_timeout_s)},
+            subject=record.call_id,
+            urgent=True,
+            dedupe_key=f"{record.call_id}:handoff_timeout",
+        )
+        # No "closing" mark: Stand-in does not end this call, so its ending is told as usual.
+        claimed = await asyncio.to_thread(
+            self.store.update,
+            record.call_id,
+            expect={"handoff": "waiting"},
+            handoff="timed_out",
+            steps=[_owner_step(record, "no_answer")],
+            notices=[notice],
+        )
+        if not claimed:
+            return Decision("too_late", self.store.get(record.call_id), {})
+        await asyncio.to_thread(self._close_handoff, record, "lapsed", "left_with_owner")
+        self.outbox.queued()
+        return Decision("owner_holds", self.store.get(record.call_id), {})
 
     async def hang_up(self, record: CallRecord) -> Decision:
         """The owner asked to hang up or stop waiting."""

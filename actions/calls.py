@@ -64,6 +64,7 @@ NOTICE_RESPONSES = {
     "handoff_timeout_too_late": "utter_call_timeout_failed",
     "handoff_timeout_already_ended": "utter_call_timeout_failed",
     "handoff_timeout_failed": "utter_call_timeout_failed",
+    "handoff_timeout_owner_holds": "utter_call_timeout_owner_holds",
 }
 STATUS_RESPONSES = {
     "ivr": "utter_call_status_menu",

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 POLL_CONCURRENCY = 20
 QUESTION_EVERY_TICKS = 2  # companies' open questions: looked at every second
+HELD_RETRY_S = 60.0  # a walk into a company the owner holds: look again in a minute
 
 
 class HoldMonitor:
@@ -31,8 +32,10 @@ class HoldMonitor:
         handoffs: HandoffRegistry | None = None,
         questions: QuestionWatcher | None = None,
         tick_s: float = 0.5,
+        held_retry_s: float = HELD_RETRY_S,
     ) -> None:
         self.tracker = tracker
+        self.held_retry_s = held_retry_s
         self.handoffs = handoffs
         self.questions = questions
         self._ticks = 0
@@ -74,6 +77,13 @@ class HoldMonitor:
         if record is None or provider is None:
             return
         try:
+            # No key is pressed at a company the owner has taken over: the walk waits until it
+            # is handed back (the call may have ended meanwhile).
+            while await self.tracker.held(provider.id):
+                await asyncio.sleep(self.held_retry_s)
+                record = await asyncio.to_thread(self.tracker.store.get, call_id)
+                if record is None or not record.active or not record.notify.get("walking"):
+                    return
             record, notices = await self.tracker.walk(record, provider)
         except Exception:
             logger.exception("resuming the menu walk of %s failed", call_id)

@@ -85,7 +85,7 @@ def services() -> Services:
         output_channel=config.notify_channel,
         token_of=lambda name: os.environ.get(name, "").strip() or None,
     )
-    return Services(
+    svc = Services(
         settings=config,
         profile=profile,
         desk=desk,
@@ -100,6 +100,15 @@ def services() -> Services:
         devices=devices,
         telemetry=telemetry,
     )
+    # The call tracker's timeout asks whether the owner has taken the company over before it
+    # talks to the company; owner_control imports this module, hence the late import.
+    from actions.owner_control import owner_holds
+
+    async def held(provider: str) -> bool:
+        return await owner_holds(svc, provider) is not None
+
+    calls.owner_holds = held
+    return svc
 
 
 def owner_conversation(config: Settings, profile: OwnerProfile) -> str:

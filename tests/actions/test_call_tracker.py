@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 import uuid
 from collections.abc import Coroutine, Iterator
 from datetime import datetime, timedelta, timezone
@@ -18,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from actions import runtime
 from actions.call_store import CallRecord, CallStore
 from actions.call_tracker import UNDELIVERED_GRACE_S, CallTracker
 from actions.case_memory import CaseMemory, utc_now
 from actions.dialer import ServiceDeskDialer
 from actions.errors import ConfigError
+from actions.hold_monitor import HoldMonitor
 from actions.notices import Notice, NoticeOutbox, StoredNotice
 from actions.owner_profile import OwnerProfile, load_profile
 from actions.preference_store import PreferenceStore
@@ -582,6 +585,74 @@ def test_an_unanswered_handoff_becomes_a_callback_or_a_polite_hang_up(
         assert not current.active
 
 
+@pytest.mark.parametrize(
+    "provider, reason",
+    [(NIMBUS, "my bill"), (BRIGHTGRID, "a question about my bill")],  # callback; hang-up
+)
+def test_an_unanswered_handoff_on_a_company_the_owner_holds_sends_it_nothing(
+    world, provider, reason
+):
+    """The runtime's own tracker (wired to actions.owner_control) against the real desk."""
+    w = world
+
+    async def scenario():
+        svc = runtime.services()
+        try:
+            tracker = svc.calls
+            tracker.know(list(w.providers.values()))
+            record, _ = await place(w, tracker, provider, reason)
+            w.sim(record.call_id, "connect")
+            await tracker.poll(record.call_id)
+            record = tracker.store.get(record.call_id)
+            assert record.handoff == "waiting" and record.handoff_deadline is not None
+            # Meanwhile the owner said "I'll handle them myself" (what action_owner_takes_over
+            # records through ask_owner).
+            svc.handoffs.open("owner_request", CONV, provider=provider, subject=provider)
+            expired = await tracker.expire_handoffs(record.handoff_deadline)
+            again = await tracker.expire_handoffs(record.handoff_deadline)
+            return svc, record, expired, again
+        finally:
+            await svc.desk.close()
+
+    svc, record, expired, again = w.run(scenario())
+    assert (expired, again) == (1, 0)
+    # Nothing went to the company: no callback request, no hang-up; the agent still waits.
+    desk = w.desk_call(provider, record.call_id)
+    assert desk["state"] == "agent_connected" and desk["callback"] is None
+    assert [h["state"] for h in desk["history"]][-1] == "agent_connected"
+    sent = [e.path for e in svc.memory.audit_entries() if e.method == "POST"]
+    assert sent and all(p.endswith("/dtmf") or p == "/v1/calls" for p in sent), sent
+    current = svc.calls.store.get(record.call_id)
+    assert (current.state, current.handoff, current.outcome) == (
+        "agent_connected",
+        "timed_out",
+        None,
+    )
+    assert current.active
+    assert [s.detail for s in svc.calls.store.steps(record.call_id) if s.kind == "owner"] == [
+        "no_answer"
+    ]
+    notices = svc.notices.all(subject=record.call_id)
+    assert kinds(notices) == ["agent_connected", "handoff_timeout_owner_holds"]
+    assert notices[-1].urgent
+    assert notices[-1].params == {"provider": provider, "seconds": 60}
+    lapsed = svc.handoffs.latest(CONV, "agent_connected")
+    assert (lapsed.status, lapsed.outcome) == ("lapsed", "left_with_owner")
+    # The owner's hold itself stands.
+    assert [h.provider for h in svc.handoffs.waiting(point="owner_request")] == [provider]
+
+    async def agent_gives_up():
+        try:
+            w.desk.advance(301)  # the desk's agent waits five minutes for a transfer
+            await svc.calls.poll(record.call_id)
+        finally:
+            await svc.desk.close()
+
+    # Stand-in did not end the call, so how it ended is news for the owner.
+    w.run(agent_gives_up())
+    assert kinds(svc.notices.all(subject=record.call_id))[-1] == "call_agent_gave_up"
+
+
 def test_the_owner_declining_asks_for_a_callback_without_a_timeout_notice(world):
     w = world
 
@@ -830,6 +901,70 @@ def test_a_restarted_tracker_resumes_every_active_call(world):
     # The poll after the restart catches up with the queue and tells the owner.
     assert w.record(nimbus.call_id).position == 3
     assert kinds(w.queued(nimbus.call_id)) == ["call_position"]
+
+
+async def until(check, what: str, timeout_s: float = 10.0) -> None:
+    """wait_until for a scenario running in the event loop the condition depends on."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(0.02)  # polling interval, not synchronisation
+
+
+def test_a_walk_cut_short_waits_while_the_owner_holds_the_company(world):
+    """The hold monitor resuming a menu walk after a restart presses no key at a company the
+    owner has taken over; it walks on once the company is handed back."""
+    w = world
+
+    async def scenario():
+        svc = runtime.services()
+        try:
+            tracker = svc.calls
+            call = await tracker.dialer.place(HOMECARE, "my washing machine leaks", "cut", CONV)
+            tracker.store.create(
+                call,
+                account_id="HC-44120",
+                reason="my washing machine leaks",
+                topic="new_repair",
+                conversation_id=CONV,
+                output_channel=CHANNEL,
+                notify={"walking": True, "key": "cut", "presses": 0, "wrong_turns": 0, "tried": {}},
+                steps=[],
+            )
+            svc.handoffs.open("owner_request", CONV, provider=HOMECARE, subject=HOMECARE)
+            asked: list[str] = []
+            holds = tracker.owner_holds
+            assert holds is not None
+
+            async def counted(provider: str) -> bool:
+                asked.append(provider)
+                return await holds(provider)
+
+            tracker.owner_holds = counted
+            monitor = HoldMonitor(tracker, svc.directory, held_retry_s=0.02)
+            await monitor._start()  # resumes the unfinished walk in the background
+            await until(lambda: len(asked) >= 3, "the monitor to look at the hold again")
+            held_desk = w.desk_call(HOMECARE, call.id)
+            held_record = tracker.store.get(call.id)
+
+            svc.handoffs.answer(CONV, "owner_request", "taken_back", HOMECARE)
+            await until(
+                lambda: tracker.store.get(call.id).notify.get("walking") is False,
+                "the walk to finish after the hand-back",
+            )
+            return call.id, held_desk, held_record, tracker.store.get(call.id), asked
+        finally:
+            await svc.desk.close()
+
+    call_id, held_desk, held_record, after, asked = w.run(scenario())
+    assert set(asked) == {HOMECARE}
+    # While the owner held HomeCare: no key pressed, the walk left as it was.
+    assert (held_desk["state"], held_desk["path"]) == ("ivr", [])
+    assert held_record.notify["walking"] is True and held_record.notify["presses"] == 0
+    # Handed back: the walk reached the right queue.
+    assert after.state == "queued"
+    assert w.desk_call(HOMECARE, call_id)["queue"] == "new_repairs"
 
 
 # --- the dialer ------------------------------------------------------------------------------

@@ -177,6 +177,22 @@ def test_no_answer_means_a_callback_where_offered_else_a_polite_hang_up(stack, c
     assert call["state"] == "ended" and call["ended_reason"] == "customer_hangup"
 
 
+def test_no_answer_on_a_company_the_owner_holds_leaves_the_agent_on_the_line(stack, call_desk):
+    desk = call_desk
+    who = sender()
+    say(stack.config.rasa_url, who, "call voltra about the charging port")
+    call = only_call(desk, VOLTRA)
+    replies = say(stack.config.rasa_url, who, "let me talk to Voltra myself")
+    assert any("Voltra Motors is yours" in r for r in replies), replies
+    desk.post(f"/_sim/calls/{call['id']}/connect")
+    wait_pushed(stack, who, "Take the call?")
+    wait_pushed(stack, who, "so I've said nothing to them: the agent is still on the line")
+    # Nothing went to Voltra: no callback asked for, no hang-up.
+    call = only_call(desk, VOLTRA)
+    assert call["state"] == "agent_connected" and call["callback"] is None, call
+    assert (stored(stack, call["id"]) or {})["handoff"] == "timed_out"
+
+
 def test_owner_hangs_up_mid_hold(stack, call_desk):
     desk = call_desk
     who = sender()
