@@ -11,6 +11,8 @@ import shutil
 import sys
 import textwrap
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -57,10 +59,62 @@ SCRIPT: list[str | tuple[str, int | str]] = [
 WIDTH = 100
 
 
+PUSHED = "Stand-in*"
+
+
 def _print_turn(who: str, text: str) -> None:
     label = f"{who:>9}: "
     body = textwrap.fill(text, WIDTH - len(label), subsequent_indent=" " * len(label))
     print(label + body)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the conversation itself: `who` said `text` (no `who`: a narration) when
+    `after` pushed messages had reached the owner."""
+
+    who: str | None
+    text: str
+    after: int
+
+
+def interleave(lines: list[Line], pushed: list[str]) -> list[tuple[str | None, str]]:
+    """The transcript in the order things happened: each pushed message (in the order the owner
+    inbox received them) before every line that happened after it arrived."""
+    shown: list[tuple[str | None, str]] = []
+    told = 0
+    for line in lines:
+        while told < min(line.after, len(pushed)):
+            shown.append((PUSHED, pushed[told]))
+            told += 1
+        shown.append((line.who, line.text))
+    shown += [(PUSHED, text) for text in pushed[told:]]
+    return shown
+
+
+class Transcript:
+    """Prints the conversation as it goes, pushed messages interleaved by arrival. Pushed
+    messages are printed from here, never from the inbox's thread, which would race the turns
+    (the owner's answer printed above the question it answers)."""
+
+    def __init__(self, pushed: Callable[[], list[str]]) -> None:
+        self._pushed = pushed
+        self._lines: list[Line] = []
+        self._printed = 0
+
+    def add(self, who: str | None, text: str) -> None:
+        self._lines.append(Line(who, text, len(self._pushed())))
+        self.flush()
+
+    def flush(self) -> None:
+        """Print whatever happened since the last flush: pushed messages and lines."""
+        shown = interleave(self._lines, self._pushed())
+        for who, text in shown[self._printed :]:
+            if who is None:
+                print(f"{'':>9}  ... {text} ...")
+            else:
+                _print_turn(who, text)
+        self._printed = len(shown)
 
 
 def _desk_get(stack: Stack, path: str, env_name: str) -> dict:
@@ -147,38 +201,46 @@ def main() -> int:
     config.extra_env.setdefault("STANDIN_OWNER_CONVERSATION", SENDER)
     print(f"Starting the service desk, the action server and Rasa (logs in {var_dir}/logs)...")
     started = time.monotonic()
-    stack = Stack(config, on_push=lambda m: _print_turn("Stand-in*", str(m.get("text"))))
+    stack = Stack(config)
     calls: list[dict] = []
+    transcript: Transcript | None = None
     try:
         stack.start()
+        inbox = stack.inbox
+        assert inbox is not None
+        transcript = Transcript(lambda: inbox.texts(SENDER))
         print(f"Ready in {time.monotonic() - started:.0f}s.\n")
         print("Conversation (Rasa REST channel; pushed messages come by the callback channel):")
         for step in SCRIPT:
             if isinstance(step, tuple) and step[0] == "advance":
                 seconds = int(step[1])
+                # Said before the clock moves: what it brings is pushed after it.
+                transcript.add(None, f"{seconds // 60} minutes pass at the service desk")
                 http_json("POST", f"{config.desk_url}/_sim/advance", {"seconds": seconds})
-                print(f"{'':>9}  ... {seconds // 60} minutes pass at the service desk ...")
                 continue
             if isinstance(step, tuple) and step[0] == "device":
                 events = build(str(step[1]), desk_now(config.desk_url))
-                print(f"{'':>9}  ... the car reports {len(events)} events on its own ...")
+                transcript.add(None, f"the car reports {len(events)} events on its own")
                 play(config.action_url, events)
                 continue
             if isinstance(step, tuple):
-                assert stack.inbox is not None
                 fragment = str(step[1])
-                stack.inbox.wait_for(
+                inbox.wait_for(
                     lambda ms, f=fragment: any(f in (m.get("text") or "") for m in ms),
                     recipient=SENDER,
                     timeout_s=60,
                 )
+                transcript.flush()
                 continue
-            _print_turn("Owner", step)
+            transcript.add("Owner", step)
             for reply in say(config.rasa_url, SENDER, step):
-                _print_turn("Stand-in", reply)
+                transcript.add("Stand-in", reply)
+        transcript.flush()
         tickets, readings, appointments = _show_desk(stack)
         calls = _show_calls(stack)
     except (StackError, ProcessFailed, RuntimeError, OSError, TimeoutError) as err:
+        if transcript is not None:
+            transcript.flush()  # what was pushed before it failed
         print(f"\ndemo failed: {err}", file=sys.stderr)
         return 1
     finally:
@@ -193,7 +255,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    print("(Stand-in* marks messages Stand-in pushed on its own, through Rasa's external events.)")
+    print(f"({PUSHED} marks messages Stand-in pushed on its own, through Rasa's external events.)")
     return 0
 
 

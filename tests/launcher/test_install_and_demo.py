@@ -4,6 +4,7 @@ and `make demo`'s conversation itself, run on free ports."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -99,6 +100,9 @@ def test_demo_runs_the_scripted_conversation_and_leaves_the_tickets(tmp_path):
     assert "Stand-in*: Your car reported a charging-port fault. I opened Voltra Motors" in out
     assert "part=VM-CPA-3 42.00 EUR to SC-LIS-1" in out
     assert "at SC-LIS-1 for ticket TCK-" in out
+    # In the order it happened: the pushed question above the owner's answer to it.
+    asked = re.search(r"Take\s+the\s+call\?", out)  # wrapped lines break anywhere
+    assert asked is not None and asked.start() < out.index("Owner: yes, put me through")
     assert "Stopped every process the demo started." in out
 
 
