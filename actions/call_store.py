@@ -183,6 +183,8 @@ class CallStore:
             record = self.get(call.id)
             if record is None or (record.desk_version and call.version <= record.desk_version):
                 return None
+            if record.provider != call.provider:
+                return None  # another provider's call of that id: never applied to ours
             change = decide(record, call)
             if change is None:
                 return None

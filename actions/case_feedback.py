@@ -31,9 +31,10 @@ class CaseFeedback:
         self.handoffs = handoffs
         self.notify_channel = notify_channel
 
-    def case_changed(self, ticket_id: str) -> None:
-        """Queue the closing account of `ticket_id` once it is final (safe to call often)."""
-        case = self.memory.case(ticket_id)
+    def case_changed(self, provider: str, ticket_id: str) -> None:
+        """Queue the closing account of `provider`'s `ticket_id` once it is final (safe to call
+        often)."""
+        case = self.memory.case(provider, ticket_id)
         if case is None or case.is_open or not case.conversation_id:
             return
         if self.handoffs.waiting(point="owner_request", provider=case.provider):
@@ -43,7 +44,8 @@ class CaseFeedback:
                 "case_closed",
                 {"provider": case.provider, "ticket_id": case.ticket_id},
                 subject=case.ticket_id,
-                dedupe_key=f"{case.ticket_id}:closed",
+                # The provider too: another company's ticket of the same id is another case.
+                dedupe_key=f"{case.provider}:{case.ticket_id}:closed",
             ),
             case.conversation_id,
             self.notify_channel,

@@ -70,6 +70,8 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class Case:
+    """One ticket at one provider: (provider, ticket_id) names it, never the id alone."""
+
     ticket_id: str
     provider: str
     account_id: str | None
@@ -289,7 +291,7 @@ class CaseMemory:
         stmt = self._insert(cases)
         new = stmt.excluded
         return stmt.on_conflict_do_update(
-            index_elements=[cases.c.ticket_id],
+            index_elements=[cases.c.provider, cases.c.ticket_id],
             set_={
                 **{
                     col: new[col]
@@ -311,15 +313,26 @@ class CaseMemory:
             where=cases.c.updated_at <= new.updated_at,
         )
 
-    def case(self, ticket_id: str) -> Case | None:
+    def case(self, provider: str, ticket_id: str) -> Case | None:
+        """The case of `ticket_id` at `provider` (another provider's ticket of that id is
+        another case)."""
+        query = select(cases).where(cases.c.provider == provider, cases.c.ticket_id == ticket_id)
         with self._engine.connect() as conn:
-            row = conn.execute(select(cases).where(cases.c.ticket_id == ticket_id)).mappings()
-            found = row.first()
+            found = conn.execute(query).mappings().first()
         return _case(found) if found else None
+
+    def cases_with_id(self, ticket_id: str) -> list[Case]:
+        """Every provider's case with this ticket id, for callers that know only the id (one the
+        owner typed): more than one is ambiguous, and theirs to resolve, never to guess."""
+        query = select(cases).where(cases.c.ticket_id == ticket_id).order_by(cases.c.provider)
+        with self._engine.connect() as conn:
+            return [_case(r) for r in conn.execute(query).mappings().all()]
 
     def cases(self, provider: str | None = None, open_only: bool = False) -> list[Case]:
         """Cases, most recently updated first; `open_only` leaves out resolved/closed/cancelled."""
-        query = select(cases).order_by(cases.c.updated_at.desc(), cases.c.ticket_id)
+        query = select(cases).order_by(
+            cases.c.updated_at.desc(), cases.c.ticket_id, cases.c.provider
+        )
         if provider is not None:
             query = query.where(cases.c.provider == provider)
         if open_only:
@@ -335,7 +348,7 @@ class CaseMemory:
             select(cases)
             .where(cases.c.status == "awaiting_customer")
             .where(cases.c.question.is_not(None))
-            .order_by(cases.c.updated_at, cases.c.ticket_id)
+            .order_by(cases.c.updated_at, cases.c.ticket_id, cases.c.provider)
         )
         with self._engine.connect() as conn:
             return [_case(r) for r in conn.execute(query).mappings().all()]
@@ -357,7 +370,7 @@ class CaseMemory:
     def set_last_check(
         self, conversation_id: str, snapshot: Mapping[str, Any], at: datetime | None = None
     ) -> None:
-        """Record what the owner was just told (ticket id -> what they heard about it)."""
+        """Record what the owner was just told (case key -> what they heard about it)."""
         values = {
             "conversation_id": conversation_id,
             "checked_at": _naive_utc(at or utc_now()),
@@ -378,15 +391,16 @@ class CaseMemory:
         event_id: str,
         type: str,
         received_at: datetime,
-        provider: str | None = None,
+        provider: str,
         resource_id: str | None = None,
         created_at: datetime | None = None,
         payload: Any = None,
     ) -> bool:
-        """Record an event id; False when it was already seen.
+        """Record `provider`'s event id; False when it was already seen.
 
-        Atomic across threads, processes and databases: the event id is the primary key, so of
-        two racing inserts exactly one commits and the other gets an integrity error.
+        Atomic across threads, processes and databases: (provider, event id) is the primary
+        key, so of two racing inserts exactly one commits and the other gets an integrity error.
+        Another provider's event of the same id is another event.
         """
         try:
             with self._engine.begin() as conn:
@@ -405,18 +419,23 @@ class CaseMemory:
             return False
         return True
 
-    def set_event_outcome(self, event_id: str, outcome: str) -> None:
+    def set_event_outcome(self, provider: str, event_id: str, outcome: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(
                 webhook_events.update()
+                .where(webhook_events.c.provider == provider)
                 .where(webhook_events.c.event_id == event_id)
                 .values(outcome=outcome)
             )
 
-    def forget_event(self, event_id: str) -> None:
+    def forget_event(self, provider: str, event_id: str) -> None:
         """Drop an event whose handling failed, so the provider's retry is processed."""
         with self._engine.begin() as conn:
-            conn.execute(webhook_events.delete().where(webhook_events.c.event_id == event_id))
+            conn.execute(
+                webhook_events.delete()
+                .where(webhook_events.c.provider == provider)
+                .where(webhook_events.c.event_id == event_id)
+            )
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Stored webhook events, oldest first (for follow-ups and tests)."""
@@ -446,7 +465,7 @@ class CaseMemory:
             "created_at": _naive_utc(data.get("created_at")),
             "updated_at": _naive_utc(data["updated_at"]),
         }
-        return self._upsert_newer(appointments, appointments.c.appointment_id, values)
+        return self._upsert_newer(appointments, ("provider", "appointment_id"), values)
 
     def upsert_order(self, data: Mapping[str, Any]) -> bool:
         """Store a parts order as the desk sent it; never moves it backwards in time."""
@@ -462,13 +481,13 @@ class CaseMemory:
             "created_at": _naive_utc(data.get("created_at")),
             "updated_at": _naive_utc(data["updated_at"]),
         }
-        return self._upsert_newer(orders, orders.c.order_id, values)
+        return self._upsert_newer(orders, ("provider", "order_id"), values)
 
-    def appointment(self, appointment_id: str) -> dict[str, Any] | None:
-        return self._row(appointments, appointments.c.appointment_id, appointment_id)
+    def appointment(self, provider: str, appointment_id: str) -> dict[str, Any] | None:
+        return self._row(appointments, provider, appointments.c.appointment_id, appointment_id)
 
-    def order(self, order_id: str) -> dict[str, Any] | None:
-        return self._row(orders, orders.c.order_id, order_id)
+    def order(self, provider: str, order_id: str) -> dict[str, Any] | None:
+        return self._row(orders, provider, orders.c.order_id, order_id)
 
     def orders(self, provider: str | None = None) -> list[dict[str, Any]]:
         """Stored parts orders, oldest first."""
@@ -558,19 +577,20 @@ class CaseMemory:
         with self._engine.connect() as conn:
             return [_consent(r) for r in conn.execute(query).mappings().all()]
 
-    def _upsert_newer(self, table: Any, key: Any, values: dict[str, Any]) -> bool:
+    def _upsert_newer(self, table: Any, key: tuple[str, ...], values: dict[str, Any]) -> bool:
         stmt = self._insert(table).values(**values)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[key],
-            set_={c: stmt.excluded[c] for c in values if c not in (key.name, "created_at")},
+            index_elements=[table.c[k] for k in key],
+            set_={c: stmt.excluded[c] for c in values if c not in (*key, "created_at")},
             where=table.c.updated_at <= stmt.excluded.updated_at,
         )
         with self._engine.begin() as conn:
             return conn.execute(stmt).rowcount > 0
 
-    def _row(self, table: Any, key: Any, value: str) -> dict[str, Any] | None:
+    def _row(self, table: Any, provider: str, key: Any, value: str) -> dict[str, Any] | None:
+        query = select(table).where(table.c.provider == provider, key == value)
         with self._engine.connect() as conn:
-            row = conn.execute(select(table).where(key == value)).mappings().first()
+            row = conn.execute(query).mappings().first()
         return dict(row) if row else None
 
 

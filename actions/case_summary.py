@@ -15,7 +15,9 @@ A request belongs to a case when it
 - is a parts order for one of those appointments (body `appointment_id`, or a stored order
   linked to one), or
 - resent one of the above (the same idempotency key).
-Reads (`GET`) change nothing and are left out of a case; a digest counts them apart.
+Reads (`GET`) change nothing and are left out of a case; a digest counts them apart. A case is
+one ticket at one provider: only that provider's requests, appointments, orders and webhook
+events belong to it (another company may use the same ids).
 
 Synchronous and small, like the store: async callers wrap calls in `asyncio.to_thread`. Times
 are timezone-aware UTC in every result.
@@ -269,10 +271,11 @@ def request_line(entry: AuditEntry) -> RequestLine:
 # --- store reads ------------------------------------------------------------------------------
 
 
-def _fetch(conn: Connection, *conditions: Any) -> list[AuditEntry]:
+def _fetch(conn: Connection, provider: str, *conditions: Any) -> list[AuditEntry]:
     query = (
         select(audit_log)
         .where(audit_log.c.method != "GET")
+        .where(audit_log.c.provider == provider)
         .where(or_(*conditions))
         .order_by(audit_log.c.at, audit_log.c.id)
     )
@@ -300,16 +303,19 @@ def _about_appointments(entry: AuditEntry, appointment_ids: set[str], order_ids:
     return _body(entry).get("appointment_id") in appointment_ids
 
 
-def _case_entries(conn: Connection, ticket_id: str) -> list[AuditEntry]:
-    """Every request (not reads) that belongs to the case, oldest first."""
+def _case_entries(conn: Connection, provider: str, ticket_id: str) -> list[AuditEntry]:
+    """Every request (not reads) to `provider` that belongs to the case, oldest first."""
     found: dict[int, AuditEntry] = {}
     appointment_ids = set(
         conn.execute(
-            select(appointments.c.appointment_id).where(appointments.c.ticket_id == ticket_id)
+            select(appointments.c.appointment_id)
+            .where(appointments.c.provider == provider)
+            .where(appointments.c.ticket_id == ticket_id)
         ).scalars()
     )
     for entry in _fetch(
         conn,
+        provider,
         audit_log.c.resource_id == ticket_id,
         audit_log.c.path.contains(f"/tickets/{ticket_id}/", autoescape=True),
         audit_log.c.request_body.contains(ticket_id, autoescape=True),
@@ -327,7 +333,9 @@ def _case_entries(conn: Connection, ticket_id: str) -> list[AuditEntry]:
         done |= new
         order_ids |= set(
             conn.execute(
-                select(orders.c.order_id).where(orders.c.appointment_id.in_(sorted(new)))
+                select(orders.c.order_id)
+                .where(orders.c.provider == provider)
+                .where(orders.c.appointment_id.in_(sorted(new)))
             ).scalars()
         )
         conditions: list[Any] = [audit_log.c.resource_id.in_(sorted(new | order_ids))]
@@ -336,7 +344,7 @@ def _case_entries(conn: Connection, ticket_id: str) -> list[AuditEntry]:
                 audit_log.c.path.contains(f"/appointments/{appointment_id}/", autoescape=True)
             )
             conditions.append(audit_log.c.request_body.contains(appointment_id, autoescape=True))
-        for entry in _fetch(conn, *conditions):
+        for entry in _fetch(conn, provider, *conditions):
             if not _about_appointments(entry, done, order_ids):
                 continue
             found[entry.id or 0] = entry
@@ -347,7 +355,7 @@ def _case_entries(conn: Connection, ticket_id: str) -> list[AuditEntry]:
     # Every resend of those requests (the same idempotency key), however it ended.
     keys = sorted({e.idempotency_key for e in found.values() if e.idempotency_key})
     if keys:
-        for entry in _fetch(conn, audit_log.c.idempotency_key.in_(keys)):
+        for entry in _fetch(conn, provider, audit_log.c.idempotency_key.in_(keys)):
             found[entry.id or 0] = entry
     return sorted(found.values(), key=lambda e: (e.at, e.id or 0))
 
@@ -423,7 +431,7 @@ def _spends(conn: Connection, entries: Iterable[AuditEntry]) -> list[Spend]:
     }
     order_ids = sorted({e.resource_id for e in placed.values() if e.resource_id})
     stored = {
-        r["order_id"]: r
+        (r["provider"], r["order_id"]): r
         for r in conn.execute(select(orders).where(orders.c.order_id.in_(order_ids)))
         .mappings()
         .all()
@@ -431,7 +439,7 @@ def _spends(conn: Connection, entries: Iterable[AuditEntry]) -> list[Spend]:
     spent = []
     for entry in placed.values():
         body = _body(entry)
-        order = stored.get(entry.resource_id or "")
+        order = stored.get((entry.provider, entry.resource_id or ""))
         consent = by_key.get(entry.idempotency_key) if entry.idempotency_key else None
         if consent is not None:
             amount, currency = consent.amount, consent.currency
@@ -465,6 +473,7 @@ def _replies(conn: Connection, case: Case) -> list[Reply]:
     """Status changes and questions from the company, oldest first, each change once."""
     query = (
         select(webhook_events)
+        .where(webhook_events.c.provider == case.provider)
         .where(webhook_events.c.resource_id == case.ticket_id)
         .where(webhook_events.c.type.in_(TICKET_EVENTS))
     )
@@ -501,20 +510,21 @@ def _replies(conn: Connection, case: Case) -> list[Reply]:
 
 
 def _open_cases(
-    conn: Connection, conversation_id: str | None, leave_out: str | None = None
+    conn: Connection, conversation_id: str | None, leave_out: Case | None = None
 ) -> list[OpenCase]:
     """Cases not final (of `conversation_id`, or all), most recently updated first."""
     query = (
         select(cases.c.ticket_id, cases.c.provider, cases.c.status)
         .where(cases.c.status.notin_(sorted(FINAL_CASE_STATUSES)))
-        .order_by(cases.c.updated_at.desc(), cases.c.ticket_id)
+        .order_by(cases.c.updated_at.desc(), cases.c.ticket_id, cases.c.provider)
     )
     if conversation_id is not None:
         query = query.where(cases.c.conversation_id == conversation_id)
+    left_out = (leave_out.provider, leave_out.ticket_id) if leave_out else None
     return [
         OpenCase(r["ticket_id"], r["provider"], r["status"])
         for r in conn.execute(query).mappings().all()
-        if r["ticket_id"] != leave_out
+        if (r["provider"], r["ticket_id"]) != left_out
     ]
 
 
@@ -535,13 +545,14 @@ def _waiting_handoffs(conn: Connection, conversation_id: str | None) -> list[Wai
 # --- the two summaries ------------------------------------------------------------------------
 
 
-def case_summary(memory: CaseMemory, ticket_id: str) -> CaseSummary | None:
-    """Everything done and heard for one case; None when the store does not know it."""
-    case = memory.case(ticket_id)
+def case_summary(memory: CaseMemory, provider: str, ticket_id: str) -> CaseSummary | None:
+    """Everything done and heard for `provider`'s case `ticket_id`; None when the store does
+    not know it."""
+    case = memory.case(provider, ticket_id)
     if case is None:
         return None
     with memory.engine.connect() as conn:
-        entries = _case_entries(conn, ticket_id)
+        entries = _case_entries(conn, provider, ticket_id)
         keys = {e.idempotency_key for e in entries if e.idempotency_key}
         spent = _spends(conn, entries)
         return CaseSummary(
@@ -558,7 +569,7 @@ def case_summary(memory: CaseMemory, ticket_id: str) -> CaseSummary | None:
             spent=spent,
             total_spent=_totals(spent),
             consents_used=_consents_used_by(conn, keys),
-            still_open=_open_cases(conn, case.conversation_id, leave_out=case.ticket_id),
+            still_open=_open_cases(conn, case.conversation_id, leave_out=case),
             handoffs_waiting=_waiting_handoffs(conn, case.conversation_id),
         )
 

@@ -5,6 +5,11 @@ The case memory is the source of truth for which cases exist; each is refreshed 
 when it can be reached, and when it cannot, the owner hears what the memory last knew, marked
 as not fresh. Notes and cancellations go out with an idempotency key; one that did not go
 through is kept in `pending_request` ("ticket_note", "ticket_cancel") so "try again" resends it.
+
+A case is a ticket at one company (two companies may use the same ticket id): the forms keep
+the company in `case_provider` next to the id in `case_ticket`. Where only an id is known, it is
+looked up among the owner's cases, and an id several companies use is said to be ambiguous,
+never guessed (`owner_case`).
 """
 
 from __future__ import annotations
@@ -51,8 +56,14 @@ logger = logging.getLogger(__name__)
 
 NOTE_FORM = "case_note_form"
 CANCEL_FORM = "cancel_case_form"
-NOTE_SLOTS = ("case_ticket", "case_note_text", "case_question", "case_question_kind")
-CANCEL_SLOTS = ("case_ticket", "cancel_confirmed")
+NOTE_SLOTS = (
+    "case_ticket",
+    "case_provider",
+    "case_note_text",
+    "case_question",
+    "case_question_kind",
+)
+CANCEL_SLOTS = ("case_ticket", "case_provider", "cancel_confirmed")
 START_INTENTS = {"add_case_note", "answer_provider_question", "cancel_case"}
 # Messages that steer the conversation rather than answer the question asked.
 NOT_AN_ANSWER = {"stop", "help", "bot_challenge", "try_again", "EXTERNAL_notice"}
@@ -70,13 +81,74 @@ MAX_NOTE = 5000
 
 def owner_cases(svc: Services, open_only: bool = False) -> list[Case]:
     """The owner's cases from the memory, most recently updated first (other accounts never)."""
+    return owner_cases_of(svc.memory.cases(open_only=open_only), svc)
+
+
+class AmbiguousTicket(Exception):
+    """Several of the owner's companies have a ticket of this id, and which one is not known."""
+
+    def __init__(self, ticket_id: str, cases: list[Case]) -> None:
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+        self.cases = cases
+
+
+def owner_case(svc: Services, ticket_id: str, provider: str | None = None) -> Case | None:
+    """The owner's case `ticket_id` at `provider`; with no provider, the one case of that id.
+
+    Raises AmbiguousTicket when only the id is known and more than one company has it."""
+    if provider:
+        found = svc.memory.case(provider, ticket_id)
+        candidates = [found] if found is not None else []
+    else:
+        candidates = svc.memory.cases_with_id(ticket_id)
+    cases = owner_cases_of(candidates, svc)
+    if len(cases) > 1:
+        raise AmbiguousTicket(ticket_id, cases)
+    return cases[0] if cases else None
+
+
+def owner_cases_of(cases: list[Case], svc: Services) -> list[Case]:
+    """Those of `cases` that are the owner's (their accounts; other accounts never)."""
     mine = {a.account_id for a in svc.profile.accounts}
     providers = {a.provider for a in svc.profile.accounts}
     return [
         c
-        for c in svc.memory.cases(open_only=open_only)
+        for c in cases
         if c.provider in providers and (c.account_id is None or c.account_id in mine)
     ]
+
+
+def case_key(case: Case) -> str:
+    """How the owner's "what was I told" snapshot names a case (provider ids have no "/")."""
+    return f"{case.provider}/{case.ticket_id}"
+
+
+async def slot_case(
+    svc: Services, tracker: Tracker, dispatcher: CollectingDispatcher | None = None
+) -> Case | None:
+    """The case the form settled on (`case_ticket` at `case_provider`). An ambiguous id (a
+    form from before `case_provider` existed) is said as such when `dispatcher` is given."""
+    ticket_id = tracker.get_slot("case_ticket")
+    if not ticket_id:
+        return None
+    try:
+        return await asyncio.to_thread(
+            owner_case, svc, str(ticket_id), tracker.get_slot("case_provider")
+        )
+    except AmbiguousTicket as err:
+        if dispatcher is not None:
+            await say_ambiguous(svc, dispatcher, err)
+        return None
+
+
+async def say_ambiguous(
+    svc: Services, dispatcher: CollectingDispatcher, err: AmbiguousTicket
+) -> None:
+    names = [await provider_name(svc, c.provider) for c in err.cases]
+    dispatcher.utter_message(
+        response="utter_case_ticket_ambiguous", ticket_id=err.ticket_id, providers=", ".join(names)
+    )
 
 
 def account_of(svc: Services, case: Case) -> Account | None:
@@ -147,12 +219,18 @@ async def refresh_all(
             problem = problem or err.reason
         except (DeskError, ConfigError) as err:
             problem = problem or str(err)
-    ids = {c.ticket_id for c in cases}
-    return [c for c in owner_cases(svc) if c.ticket_id in ids], problem
+    keys = {case_key(c) for c in cases}
+    return [c for c in owner_cases(svc) if case_key(c) in keys], problem
 
 
 def snapshot_of(cases: list[Case]) -> dict[str, Any]:
-    return {c.ticket_id: {"status": c.status, "question": c.question} for c in cases}
+    return {case_key(c): {"status": c.status, "question": c.question} for c in cases}
+
+
+def told_about(told: dict[str, Any], case: Case) -> Any:
+    """What the owner was last told about `case`; snapshots saved before cases were keyed by
+    provider name the ticket id alone."""
+    return told.get(case_key(case), told.get(case.ticket_id))
 
 
 def save_check(svc: Services, conversation_id: str, cases: list[Case]) -> None:
@@ -178,17 +256,43 @@ def named_provider(svc: Services, text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def pick_case(svc: Services, tracker: Tracker, text: str | None = None) -> Case | None:
-    """The case the owner means: a ticket id, a provider, or the only candidate there is."""
+def _said(svc: Services, tracker: Tracker, text: str | None) -> tuple[str, Any, str | None]:
+    """The owner's words, the ticket id they name (a match or None), and the company."""
     text = tracker.latest_message.get("text") or "" if text is None else text
     said_id = next(tracker.get_latest_entity_values("ticket_id"), None)
     match = TICKET_ID.search(str(said_id or "")) or TICKET_ID.search(text)
-    every = owner_cases(svc)
-    if match:
-        return next((c for c in every if c.ticket_id.upper() == match.group(0).upper()), None)
-    open_cases = [c for c in every if c.is_open]
     said_provider = next(tracker.get_latest_entity_values("provider"), None)
     provider = named_provider(svc, str(said_provider or "")) or named_provider(svc, text)
+    return text, match, provider
+
+
+def _with_id(every: list[Case], ticket_id: str, provider: str | None) -> list[Case]:
+    named = [c for c in every if c.ticket_id.upper() == ticket_id.upper()]
+    if provider is not None and len(named) > 1:
+        named = [c for c in named if c.provider == provider]
+    return named
+
+
+def ambiguous_id(svc: Services, tracker: Tracker) -> AmbiguousTicket | None:
+    """Set when the owner names a ticket id several of their companies use, and no company."""
+    _, match, provider = _said(svc, tracker, None)
+    if not match:
+        return None
+    named = _with_id(owner_cases(svc), match.group(0), provider)
+    return AmbiguousTicket(match.group(0), named) if len(named) > 1 else None
+
+
+def pick_case(svc: Services, tracker: Tracker, text: str | None = None) -> Case | None:
+    """The case the owner means: a ticket id, a provider, or the only candidate there is.
+
+    A ticket id more than one company uses needs the company too; without it, None
+    (`ambiguous_id` says so)."""
+    text, match, provider = _said(svc, tracker, text)
+    every = owner_cases(svc)
+    if match:
+        named = _with_id(every, match.group(0), provider)
+        return named[0] if len(named) == 1 else None
+    open_cases = [c for c in every if c.is_open]
     if provider is not None:
         open_cases = [c for c in open_cases if c.provider == provider]
     awaiting = [c for c in open_cases if c.status == "awaiting_customer"]
@@ -222,17 +326,30 @@ class _CaseFormValidation(OwnerFormValidation):
             return {}
         if intent not in START_INTENTS and not asked:
             return {}
-        case = pick_case(services(), tracker)
+        svc = services()
+        case = pick_case(svc, tracker)
+        if case is None and (ambiguous := ambiguous_id(svc, tracker)) is not None:
+            await say_ambiguous(svc, dispatcher, ambiguous)
+        # The company is set by validate_case_ticket: rasa_sdk drops an extracted slot the
+        # form does not require (case_provider) once validation has run.
         return {"case_ticket": case.ticket_id} if case else {}
 
     async def validate_case_ticket(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         svc = services()
-        case = next((c for c in owner_cases(svc) if c.ticket_id == str(value or "")), None)
+        provider = tracker.get_slot("case_provider")
+        meant = pick_case(svc, tracker)  # what extract_case_ticket found, company included
+        if meant is not None and meant.ticket_id == str(value or ""):
+            provider = meant.provider
+        try:
+            case = await asyncio.to_thread(owner_case, svc, str(value or ""), provider)
+        except AmbiguousTicket as err:
+            await say_ambiguous(svc, dispatcher, err)
+            return {"case_ticket": None, "case_provider": None}
         if case is None:
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=str(value))
-            return {"case_ticket": None}
+            return {"case_ticket": None, "case_provider": None}
         try:
             ticket = await refresh(svc, case, tracker.sender_id)
             status, question, kind = ticket.status, ticket.question, ticket.question_kind
@@ -246,8 +363,8 @@ class _CaseFormValidation(OwnerFormValidation):
                 ticket_id=case.ticket_id,
                 status=status_words(status),
             )
-            return {"case_ticket": None}
-        result: dict[str, Any] = {"case_ticket": case.ticket_id}
+            return {"case_ticket": None, "case_provider": None}
+        result: dict[str, Any] = {"case_ticket": case.ticket_id, "case_provider": case.provider}
         if self.form == NOTE_FORM:
             asked = question if status == "awaiting_customer" else None
             result["case_question"] = asked
@@ -274,7 +391,7 @@ class ValidateCaseNoteForm(_CaseFormValidation):
         if tracker.get_slot("requested_slot") == "case_note_text":
             if tracker.get_slot("case_question_kind") == "identity":
                 # Passed through now, from the message itself: never kept in a slot.
-                case = services().memory.case(str(tracker.get_slot("case_ticket")))
+                case = await slot_case(services(), tracker, dispatcher)
                 if case is None:
                     return {}
                 done = await relay_identity_answer(services(), dispatcher, tracker, case, text)
@@ -344,7 +461,7 @@ class ActionAskCaseNoteText(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        case = svc.memory.case(str(tracker.get_slot("case_ticket")))
+        case = await slot_case(svc, tracker)
         name = await provider_name(svc, case.provider) if case else "the company"
         question = tracker.get_slot("case_question")
         if question and case is not None:
@@ -384,7 +501,7 @@ class ActionAskCancelConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        case = svc.memory.case(str(tracker.get_slot("case_ticket")))
+        case = await slot_case(svc, tracker)
         dispatcher.utter_message(
             response="utter_confirm_cancel_case",
             provider_name=await provider_name(svc, case.provider) if case else "the company",
@@ -408,6 +525,18 @@ class ActionAskCancelConfirmed(Action):
 
 
 # --- sending a note -------------------------------------------------------------------------
+
+
+async def _case_or_say_why_not(
+    svc: Services, tracker: Tracker, dispatcher: CollectingDispatcher
+) -> Case | None:
+    """The form's case; None after telling the owner it is ambiguous or not found."""
+    told = len(dispatcher.messages)
+    case = await slot_case(svc, tracker, dispatcher)
+    if case is None and len(dispatcher.messages) == told:
+        ticket_id = tracker.get_slot("case_ticket")
+        dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
+    return case
 
 
 async def send_note(
@@ -454,6 +583,7 @@ async def send_note(
             return [
                 SlotSet("pending_request", None),
                 SlotSet("case_ticket", ticket_id),
+                SlotSet("case_provider", pending["provider"]),
                 SlotSet("case_note_text", None),
                 ActiveLoop(NOTE_FORM),
             ]
@@ -515,9 +645,8 @@ class ActionSendCaseNote(Action):
         if text == IDENTITY_RELAYED:
             return reset  # the answer went (once) as the owner gave it; nothing to send
         svc = services()
-        case = svc.memory.case(str(ticket_id))
+        case = await _case_or_say_why_not(svc, tracker, dispatcher)
         if case is None:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
             return reset
         body = {"text": str(text)}
         pending = {
@@ -620,9 +749,8 @@ class ActionCancelCase(Action):
         if not ticket_id:
             return reset
         svc = services()
-        case = svc.memory.case(str(ticket_id))
+        case = await _case_or_say_why_not(svc, tracker, dispatcher)
         if case is None:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
             return reset
         confirmed = tracker.get_slot("cancel_confirmed") is True
         await owner_answered(
@@ -690,14 +818,14 @@ class ActionWhatsNew(Action):
         told = previous[1] if previous else {}
         # Webhooks keep the memory current; the desk is asked too, for what they missed.
         known = owner_cases(svc)
-        to_refresh = [c for c in known if c.is_open or c.ticket_id not in told]
+        to_refresh = [c for c in known if c.is_open or told_about(told, c) is None]
         _, problem = await refresh_all(svc, to_refresh, sender)
         now = owner_cases(svc)
         if problem is not None:
             dispatcher.utter_message(response="utter_news_not_fresh", reason=problem)
         changes = 0
         for case in sorted(now, key=lambda c: c.updated_at):
-            before = told.get(case.ticket_id)
+            before = told_about(told, case)
             if before is None and not case.is_open:
                 continue  # finished before the owner ever heard of it: nothing to act on
             old = before or {}

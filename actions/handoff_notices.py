@@ -75,7 +75,9 @@ async def say_handoff_notice(
     if notice.kind == LAPSE_NOTICE:
         return _lapsed(dispatcher, svc, params, tracker, name)
     if notice.kind == "case_closed":
-        await say_case_closed(dispatcher, svc, str(params.get("ticket_id")), name, domain)
+        await say_case_closed(
+            dispatcher, svc, str(params.get("provider")), str(params.get("ticket_id")), name, domain
+        )
         return []
     return []
 
@@ -160,11 +162,14 @@ def _when(svc: Services, at: datetime | None) -> str:
 async def say_case_closed(
     dispatcher: CollectingDispatcher,
     svc: Services,
+    provider: str,
     ticket_id: str,
     provider_name: str,
     domain: DomainDict,
 ) -> None:
-    summary: CaseSummary | None = await asyncio.to_thread(case_summary, svc.memory, ticket_id)
+    summary: CaseSummary | None = await asyncio.to_thread(
+        case_summary, svc.memory, provider, ticket_id
+    )
     if summary is None:
         return
     dispatcher.utter_message(

@@ -148,4 +148,4 @@ class ActionOwnerHandsBack(Action):
             )
         for case in changed:
             # The closing account of a case that ended while the owner held it, held back then.
-            await asyncio.to_thread(svc.feedback.case_changed, case.ticket_id)
+            await asyncio.to_thread(svc.feedback.case_changed, case.provider, case.ticket_id)

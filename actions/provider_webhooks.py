@@ -5,6 +5,12 @@ the subscription's secret. Verification is Stand-in's own (it must not depend on
 desk's code) and refuses signatures older or newer than five minutes, so a captured delivery
 cannot be replayed later. `receive()` is plain synchronous code returning (status, JSON body);
 the Sanic route in `actions.server` runs it in a worker thread.
+
+Each provider's subscription has a secret of its own, derived from STANDIN_WEBHOOK_SECRET
+(`provider_secret`), and a delivery to `/webhooks/servicedesk/<provider>` is checked with that
+provider's secret only. So a company can sign only events about itself: an event whose resource
+names another provider is refused (422 `provider_mismatch`, nothing stored), and what it says
+is stored under its own provider (cases, appointments and orders are keyed by provider and id).
 """
 
 from __future__ import annotations
@@ -72,6 +78,15 @@ def verify_signature(
     return any(hmac.compare_digest(expected, mac) for mac in macs)
 
 
+def provider_secret(master: str, provider_id: str) -> str:
+    """The secret of `provider_id`'s subscription, derived from the master secret.
+
+    An HMAC, so one provider's secret says nothing about the master or any other provider's,
+    nothing needs storing, and every action server with the same master derives the same."""
+    mac = hmac.new(master.encode(), f"stand-in webhook:{provider_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     """The header a provider would send; for tests and local tools."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
@@ -128,15 +143,19 @@ def receive(
     body: bytes,
     signature: str | None,
     calls: CallTracker | None = None,
-    on_case: Callable[[str], None] | None = None,
+    on_case: Callable[[str, str], None] | None = None,
 ) -> Reply:
-    """Handle one delivery. Never raises: a store failure answers 503 so the provider retries.
+    """Handle one delivery to `provider_id`'s URL. Never raises: a store failure answers 503 so
+    the provider retries.
 
-    `on_case(ticket_id)` runs after a ticket event changed a case (the closing account)."""
+    `secret` is the master secret (STANDIN_WEBHOOK_SECRET); the delivery must be signed with
+    `provider_secret(secret, provider_id)`. `on_case(provider, ticket_id)` runs after a ticket
+    event changed a case (the closing account)."""
     if not secret:
         return error(503, "webhooks_not_configured", "STANDIN_WEBHOOK_SECRET is not set")
     # Authenticity first: an unsigned request learns nothing, not even whether it was valid.
-    if not verify_signature(secret, body, signature):
+    # Only this provider's secret: another provider's (or the master) signs nothing here.
+    if not verify_signature(provider_secret(secret, provider_id), body, signature):
         return error(401, "invalid_signature", f"missing, wrong or stale {SIGNATURE_HEADER}")
     if provider_id not in known_providers:
         return error(404, "not_found", f"no account at provider {provider_id!r}")
@@ -154,6 +173,24 @@ def receive(
         data = _validate_data(event)
     except ValidationError as err:
         return _invalid(err, "data.")
+    claimed = getattr(data, "provider", None)
+    if claimed is not None and claimed != provider_id:
+        # A company speaks only for itself: refused whole (nothing stored, so nothing of it is
+        # ever applied), and visibly, so a subscription pointed at the wrong URL shows up as
+        # failed deliveries instead of events silently dropped.
+        logger.warning(
+            "webhook %s (%s) to %s names provider %s: refused",
+            event.id,
+            event.type,
+            provider_id,
+            claimed,
+        )
+        return error(
+            422,
+            "provider_mismatch",
+            f"data.provider must be {provider_id!r}, the provider this URL and signature are for",
+            fields=[{"field": "data.provider", "message": "not the provider of this URL"}],
+        )
     try:
         reply = _apply(memory, provider_id, event, data, raw, calls)
     except Exception:
@@ -161,7 +198,7 @@ def receive(
         return error(503, "store_unavailable", "the event could not be stored; retry later")
     if on_case is not None and reply[1].get("status") == "applied" and event.type in TICKET_EVENTS:
         try:
-            on_case(str(event.data.get("id")))
+            on_case(provider_id, str(event.data.get("id")))
         except Exception:
             # Stored already: the account of the case is lost, not the event. Said loudly.
             logger.exception("the closing account of %s could not be queued", event.data.get("id"))
@@ -189,11 +226,14 @@ def _validate_data(event: WebhookEvent) -> BaseModel | None:
 
 def _apply_call(calls: CallTracker | None, provider_id: str, call: Call) -> str:
     assert calls is not None
-    if call.provider != provider_id:
-        return "ignored"  # a provider speaks only for its own calls
+    stored = calls.store.get(call.id)
+    if call.provider != provider_id or (stored is not None and stored.provider != provider_id):
+        # A provider speaks only for its own calls; another's call id is answered like an
+        # unknown one, so the answer tells nothing about it.
+        return "ignored"
     if calls.apply(call, "webhook"):
         return "applied"
-    return "stale" if calls.store.get(call.id) is not None else "ignored"
+    return "stale" if stored is not None else "ignored"
 
 
 def _apply(
@@ -217,6 +257,7 @@ def _apply(
     )
     if not fresh:
         return 200, {"status": "duplicate", "event_id": event.id}
+    # `receive` checked that data.provider is provider_id: every upsert below is keyed by it.
     try:
         if data is None or (isinstance(data, Call) and calls is None):
             outcome, status = "ignored", 202  # kept for later; nothing acts on it yet
@@ -229,10 +270,10 @@ def _apply(
             outcome, status = ("applied" if memory.upsert_appointment(event.data) else "stale"), 200
         else:
             outcome, status = ("applied" if memory.upsert_order(event.data) else "stale"), 200
-        memory.set_event_outcome(event.id, outcome)
+        memory.set_event_outcome(provider_id, event.id, outcome)
     except Exception:
         # Not handled, so not seen: the provider's retry must be processed, not dropped.
-        memory.forget_event(event.id)
+        memory.forget_event(provider_id, event.id)
         raise
     if outcome == "stale":
         logger.info("webhook %s is older than what is stored; nothing changed", event.id)

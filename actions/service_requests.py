@@ -575,7 +575,7 @@ class ActionTicketStatus(Action):
         """Every open case. The desks are asked first (they may know cases opened elsewhere,
         which are then remembered); the case memory says which cases there are, and for an
         account whose desk could not be reached, what it last knew, marked as not fresh."""
-        fresh: dict[str, Ticket] = {}
+        fresh: dict[tuple[str, str], Ticket] = {}  # by (provider, ticket id): ids are per company
         problem: str | None = None
         for account in svc.profile.accounts:
             try:
@@ -590,7 +590,7 @@ class ActionTicketStatus(Action):
                 problem = problem or (err.reason if isinstance(err, DeskUnavailable) else str(err))
                 continue
             await _remember_cases(svc, tickets, account_id=account.account_id)
-            fresh.update((t.id, t) for t in tickets)
+            fresh.update(((t.provider, t.id), t) for t in tickets)
         every = await asyncio.to_thread(owner_cases, svc)
         current = [c for c in every if c.is_open]
         if problem is not None:
@@ -601,7 +601,7 @@ class ActionTicketStatus(Action):
             return []
         dispatcher.utter_message(response="utter_open_cases_header", count=len(current))
         for case in current:
-            ticket = fresh.get(case.ticket_id)
+            ticket = fresh.get((case.provider, case.ticket_id))
             if ticket is not None:
                 await self._say(svc, dispatcher, ticket)
                 continue

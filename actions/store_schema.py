@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -45,11 +46,13 @@ audit_log = Table(
     Column("duration_ms", Integer, nullable=False),
 )
 
-# One row per ticket at a provider: the store is the source of truth for follow-ups.
+# One row per ticket at a provider: the store is the source of truth for follow-ups. Keyed by
+# provider and ticket id (revision 0009): ids are each company's own, so two companies may use
+# the same one, and an event from one can never touch the other's case.
 cases = Table(
     "cases",
     metadata,
-    Column("ticket_id", String(100), primary_key=True),
+    Column("ticket_id", String(100), nullable=False, index=True),
     Column("provider", String(100), nullable=False, index=True),
     Column("account_id", String(100), nullable=True),
     Column("category", String(100), nullable=True),
@@ -64,20 +67,23 @@ cases = Table(
     Column("first_seen_at", DateTime, nullable=False),
     # revision 0007: "identity" when the open question is one only the owner may answer.
     Column("question_kind", String(20), nullable=True),
+    PrimaryKeyConstraint("provider", "ticket_id", name="pk_cases"),
 )
 
-# Provider webhook deliveries by event id: the primary key is what makes dedupe atomic.
+# Provider webhook deliveries by provider and event id: the primary key is what makes dedupe
+# atomic, and (revision 0009) one company's event ids cannot shadow another's.
 webhook_events = Table(
     "webhook_events",
     metadata,
-    Column("event_id", String(100), primary_key=True),
+    Column("event_id", String(100), nullable=False),
     Column("type", String(100), nullable=False),
-    Column("provider", String(100), nullable=True),
+    Column("provider", String(100), nullable=False),
     Column("resource_id", String(100), nullable=True),
     Column("created_at", DateTime, nullable=True),
     Column("received_at", DateTime, nullable=False),
     Column("outcome", String(20), nullable=True),
     Column("payload", Text, nullable=True),
+    PrimaryKeyConstraint("provider", "event_id", name="pk_webhook_events"),
 )
 
 # --- filled by later journeys (revision 0002) ----------------------------------------------
@@ -110,10 +116,11 @@ calls = Table(
     Column("notify_state", Text, nullable=True),
 )
 
+# Appointments and orders are keyed by provider and id too (revision 0009), like cases.
 appointments = Table(
     "appointments",
     metadata,
-    Column("appointment_id", String(100), primary_key=True),
+    Column("appointment_id", String(100), nullable=False),
     Column("provider", String(100), nullable=False, index=True),
     Column("account_id", String(100), nullable=True),
     Column("ticket_id", String(100), nullable=True),
@@ -127,12 +134,13 @@ appointments = Table(
     Column("data", Text, nullable=True),
     Column("created_at", DateTime, nullable=True),
     Column("updated_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("provider", "appointment_id", name="pk_appointments"),
 )
 
 orders = Table(
     "orders",
     metadata,
-    Column("order_id", String(100), primary_key=True),
+    Column("order_id", String(100), nullable=False),
     Column("provider", String(100), nullable=False, index=True),
     Column("account_id", String(100), nullable=True),
     Column("appointment_id", String(100), nullable=True),
@@ -143,6 +151,7 @@ orders = Table(
     Column("data", Text, nullable=True),
     Column("created_at", DateTime, nullable=True),
     Column("updated_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("provider", "order_id", name="pk_orders"),
 )
 
 readings = Table(
@@ -233,7 +242,8 @@ notices = Table(
     Column("subject", String(100), nullable=True, index=True),
     Column("params", Text, nullable=False),
     Column("urgent", Boolean, nullable=False, default=False),
-    # pending -> sending -> sent -> delivered (the action ran); or superseded / failed.
+    # pending -> sending -> delivered (said in its conversation, and Rasa's channel took it);
+    # back to pending for a retry; or superseded / failed (given up, and reported).
     Column("status", String(20), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime, nullable=False),
@@ -244,6 +254,10 @@ notices = Table(
     # Revision 0008: a notice held back for the owner's quiet hours (status `deferred`) is
     # released once the world's clock (the devices', the company's) passes this moment.
     Column("hold_until", DateTime, nullable=True),
+    # Revision 0010: the attempt in flight, and the attempt whose action said the notice
+    # (delivered only when they are the same and Rasa answered; actions/notices.py).
+    Column("delivery", String(40), nullable=True),
+    Column("said_by", String(40), nullable=True),
 )
 
 # --- revision 0007: handoffs -------------------------------------------------------------------

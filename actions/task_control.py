@@ -30,6 +30,7 @@ TASK_SLOTS = (
     "reading_value",
     "reading_unit",
     "case_ticket",
+    "case_provider",
     "case_note_text",
     "case_question",
     "case_question_kind",

@@ -321,7 +321,11 @@ class TelemetryIntake:
     ) -> None:
         existing = self.store.open_incident(conn, item.id, problem.id)
         if existing is not None:
-            case = self.memory.case(existing.ticket_id) if existing.ticket_id else None
+            case = (
+                self.memory.case(existing.provider, existing.ticket_id)
+                if existing.ticket_id
+                else None
+            )
             over = case is not None and case.status in FINAL_CASE
             # A "no" from the owner stands while the problem keeps recurring; after a day of
             # silence a new occurrence is asked about again.

@@ -5,9 +5,12 @@ keeps ours if it is current, removes stale or duplicate ones (earlier secrets, e
 and creates one if none is left. Restarts therefore never pile up subscriptions, and a desk that
 is down delays nothing: the loop retries with backoff until every account is done.
 
-The subscription URL carries a fingerprint of the secret (an HMAC of a fixed text, which says
+Each provider's subscription has its own secret (`provider_secret`, derived from
+STANDIN_WEBHOOK_SECRET), so one company's secret cannot sign events for another. The
+subscription URL carries a fingerprint of that secret (an HMAC of a fixed text, which says
 nothing about the secret), because the desk never shows a subscription's secret: that is how a
-subscription made with an old secret is recognised and replaced after the secret changes.
+subscription made with an old secret (or with the master secret all providers once shared)
+is recognised and replaced after the secret changes.
 """
 
 from __future__ import annotations
@@ -20,21 +23,26 @@ import uuid
 
 from actions.errors import ConfigError
 from actions.owner_profile import OwnerProfile
-from actions.provider_webhooks import SUBSCRIBED_EVENTS
+from actions.provider_webhooks import SUBSCRIBED_EVENTS, provider_secret
 from actions.servicedesk_client import DeskError, DeskRejected, ServiceDeskClient
 
 logger = logging.getLogger(__name__)
 
 
 def subscription_url(base_url: str, provider: str, secret: str) -> str:
+    """`provider`'s URL, fingerprinted with the secret its subscription is made with (the
+    provider's own, so a subscription made with the shared master secret, as before, has
+    another fingerprint and is replaced)."""
     fingerprint = hmac.new(secret.encode(), b"stand-in subscription", hashlib.sha256)
     return f"{base_url}/{provider}?v={fingerprint.hexdigest()[:16]}"
 
 
 async def ensure_subscription(
-    desk: ServiceDeskClient, api_key: str, provider: str, base_url: str, secret: str
+    desk: ServiceDeskClient, api_key: str, provider: str, base_url: str, master_secret: str
 ) -> str:
-    """The id of the one current subscription for `provider`, made if missing."""
+    """The id of the one current subscription for `provider`, made if missing; it is signed
+    with `provider`'s own secret, derived from `master_secret`."""
+    secret = provider_secret(master_secret, provider)
     wanted = subscription_url(base_url, provider, secret)
     ours = [
         s
@@ -70,7 +78,7 @@ async def keep_subscribed(
     desk: ServiceDeskClient,
     profile: OwnerProfile,
     base_url: str,
-    secret: str,
+    master_secret: str,
     first_delay_s: float = 1.0,
     max_delay_s: float = 60.0,
 ) -> dict[str, str]:
@@ -83,7 +91,7 @@ async def keep_subscribed(
             try:
                 key = profile.api_key(account)
                 done[account.provider] = await ensure_subscription(
-                    desk, key, account.provider, base_url, secret
+                    desk, key, account.provider, base_url, master_secret
                 )
                 pending.remove(account)
                 logger.info("subscribed to %s webhooks", account.provider)
@@ -108,11 +116,11 @@ async def stay_subscribed(
     desk: ServiceDeskClient,
     profile: OwnerProfile,
     base_url: str,
-    secret: str,
+    master_secret: str,
     recheck_s: float,
 ) -> None:
     """Subscribe, then check again every `recheck_s`: a provider that lost or dropped the
     subscription (a restore, a cleanup) gets it back, and holds are not left to polling."""
     while True:
-        await keep_subscribed(desk, profile, base_url, secret)
+        await keep_subscribed(desk, profile, base_url, master_secret)
         await asyncio.sleep(recheck_s)

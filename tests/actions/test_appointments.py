@@ -176,7 +176,7 @@ def test_booking_leaves_exactly_one_appointment_and_confirms_it(standin_env, dom
     assert messages[0]["appointment_id"] == appt["id"]
     assert messages[0]["location"] == appt["location"]["name"] and messages[0]["when"]
     assert slot_events(events)["pending_request"] is None
-    assert services().memory.appointment(appt["id"])["status"] == "booked"
+    assert services().memory.appointment("voltra-motors", appt["id"])["status"] == "booked"
     again, _ = run_action(ActionBookAppointment(), tracker, domain)  # the same turn again
     assert again[0]["appointment_id"] == appt["id"]
     assert len(appointments(standin_env)) == 1

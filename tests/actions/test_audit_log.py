@@ -56,7 +56,7 @@ def test_opening_a_ticket_leaves_one_ok_row_and_a_case(store_desk, domain):
     directory = [e for e in memory.audit_entries() if e.path == "/v1/providers"]
     assert directory and all(e.provider == "directory" for e in directory)
 
-    case = memory.case(ticket_id)
+    case = memory.case("nimbus-telecom", ticket_id)
     assert case.status == "open" and case.provider == "nimbus-telecom"
     assert case.account_id == "NT-908812" and case.conversation_id == "conv-audit"
     assert case.category == "internet" and case.summary
@@ -101,7 +101,7 @@ def test_reading_status_records_the_cases(store_desk, domain):
     messages, _ = run_action(ActionTicketStatus(), tracker, domain)
     assert "utter_ticket_status_in_progress" in responses(messages)
     memory = runtime.services().memory
-    case = memory.case(ticket["id"])
+    case = memory.case("aquaflow-water", ticket["id"])
     assert case.status == "in_progress" and case.account_id == "AQ-558812"
     assert case.conversation_id is None  # reading a ticket does not claim it for a conversation
     reads = [e for e in memory.audit_entries() if e.path.startswith("/v1/tickets")]

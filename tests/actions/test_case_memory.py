@@ -84,12 +84,12 @@ def test_cases_upsert_never_move_backwards(memory):
     assert memory.upsert_case_from_ticket(newer, conversation_id="conv-2", event_at=T0)
     # An older view of the ticket (a late read or event) changes nothing.
     assert not memory.upsert_case_from_ticket(TICKET)
-    case = memory.case("TCK-AAA111")
+    case = memory.case("nimbus-telecom", "TCK-AAA111")
     assert case.status == "in_progress"
     assert case.updated_at == T0 + timedelta(minutes=15)
     assert case.conversation_id == "conv-1"  # the conversation that opened it stays
     assert case.account_id == "NT-908812" and case.last_event_at == T0
-    assert memory.case("TCK-NOPE") is None
+    assert memory.case("nimbus-telecom", "TCK-NOPE") is None
 
 
 def test_a_status_listing_upserts_every_case_and_moves_none_backwards(memory):
@@ -97,8 +97,10 @@ def test_a_status_listing_upserts_every_case_and_moves_none_backwards(memory):
     memory.upsert_case_from_ticket(newer, conversation_id="conv-1")
     listing = [TICKET, *({**TICKET, "id": f"TCK-LIST{n:02d}"} for n in range(30))]
     memory.upsert_cases_from_tickets(listing, account_id="NT-908812")
-    assert memory.case("TCK-AAA111").status == "in_progress"  # the older view changed nothing
-    listed = [memory.case(f"TCK-LIST{n:02d}") for n in range(30)]
+    assert (
+        memory.case("nimbus-telecom", "TCK-AAA111").status == "in_progress"
+    )  # the older view changed nothing
+    listed = [memory.case("nimbus-telecom", f"TCK-LIST{n:02d}") for n in range(30)]
     assert all(c is not None and c.status == "open" for c in listed)
     assert {c.account_id for c in listed} == {"NT-908812"}
     assert memory.upsert_cases_from_tickets([]) == 0
@@ -127,7 +129,9 @@ def test_event_dedupe_is_atomic_across_connections(store_url):
     def race(n: int) -> None:
         for event_id in ids:
             barrier.wait()
-            wins[n].append(stores[n].remember_event(event_id, "ticket.status_changed", T0))
+            wins[n].append(
+                stores[n].remember_event(event_id, "ticket.status_changed", T0, "nimbus-telecom")
+            )
 
     threads = [threading.Thread(target=race, args=(n,)) for n in (0, 1)]
     for t in threads:
@@ -167,10 +171,104 @@ def test_an_older_database_is_upgraded_without_losing_data(store_url):
     engine.dispose()
 
     memory = CaseMemory(store_url)  # opening the store runs `upgrade head`
-    assert memory.case("TCK-OLD1").status == "open"
+    assert memory.case("aquaflow-water", "TCK-OLD1").status == "open"
     tables = set(inspect(memory.engine).get_table_names())
     assert {"calls", "appointments", "orders", "readings", "consents"} <= tables
     with memory.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert version == _head_revision()
+    memory.close()
+
+
+def test_two_providers_with_the_same_ids_keep_their_own_rows(memory):
+    # Ids are each company's own: the same ticket, appointment, order and event id at two
+    # providers are two rows, and an update to one never touches the other.
+    voltra = {**TICKET, "provider": "voltra-motors", "account_id": "VM-100234"}
+    assert memory.upsert_case_from_ticket(TICKET, conversation_id="conv-n")
+    assert memory.upsert_case_from_ticket(voltra, conversation_id="conv-v")
+    closed = {**voltra, "status": "closed", "updated_at": "2026-11-23T10:00:00Z"}
+    assert memory.upsert_case_from_ticket(closed)
+    assert memory.case("nimbus-telecom", "TCK-AAA111").status == "open"
+    assert memory.case("voltra-motors", "TCK-AAA111").status == "closed"
+    assert memory.case("voltra-motors", "TCK-AAA111").conversation_id == "conv-v"
+    both = memory.cases_with_id("TCK-AAA111")
+    assert [c.provider for c in both] == ["nimbus-telecom", "voltra-motors"]
+
+    for provider, status in (("nimbus-telecom", "booked"), ("voltra-motors", "cancelled")):
+        resource = {"id": "R-1", "provider": provider, "status": status}
+        assert memory.upsert_appointment({**resource, "updated_at": "2026-11-23T09:00:00Z"})
+        assert memory.upsert_order({**resource, "updated_at": "2026-11-23T09:00:00Z"})
+    assert memory.appointment("nimbus-telecom", "R-1")["status"] == "booked"
+    assert memory.appointment("voltra-motors", "R-1")["status"] == "cancelled"
+    assert memory.order("nimbus-telecom", "R-1")["status"] == "booked"
+    assert memory.order("voltra-motors", "R-1")["status"] == "cancelled"
+
+    assert memory.remember_event("EVT-1", "ticket.status_changed", T0, "nimbus-telecom")
+    assert memory.remember_event("EVT-1", "ticket.status_changed", T0, "voltra-motors")
+    assert not memory.remember_event("EVT-1", "ticket.status_changed", T0, "voltra-motors")
+    memory.set_event_outcome("voltra-motors", "EVT-1", "applied")
+    memory.forget_event("nimbus-telecom", "EVT-1")
+    assert [(e["provider"], e["outcome"]) for e in memory.events()] == [
+        ("voltra-motors", "applied")
+    ]
+
+
+def test_rows_of_revision_0008_survive_the_provider_keys(store_url):
+    """0008 -> 0009 rebuilds four tables with (provider, id) keys: every row is kept."""
+    engine = make_engine(store_url)
+    upgrade(engine, "0008")
+    at = datetime(2026, 1, 1, 12, 0)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO cases (ticket_id, provider, account_id, status, question,"
+                " question_kind, updated_at, first_seen_at, conversation_id)"
+                " VALUES ('TCK-OLD1', 'aquaflow-water', 'AQ-558812', 'awaiting_customer',"
+                " 'Your date of birth?', 'identity', :t, :t, 'conv-old')"
+            ),
+            {"t": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO webhook_events (event_id, type, provider, resource_id, received_at,"
+                " outcome) VALUES ('EVT-OLD1', 'ticket.status_changed', 'aquaflow-water',"
+                " 'TCK-OLD1', :t, 'applied'), ('EVT-OLD2', 'x', NULL, NULL, :t, 'ignored')"
+            ),
+            {"t": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO appointments (appointment_id, provider, ticket_id, status, updated_at)"
+                " VALUES ('APT-OLD1', 'voltra-motors', 'TCK-OLD2', 'booked', :t)"
+            ),
+            {"t": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO orders (order_id, provider, appointment_id, sku, status, updated_at)"
+                " VALUES ('ORD-OLD1', 'voltra-motors', 'APT-OLD1', 'VM-CPA-3', 'placed', :t)"
+            ),
+            {"t": at},
+        )
+    engine.dispose()
+
+    memory = CaseMemory(store_url)  # opening the store runs `upgrade head`
+    case = memory.case("aquaflow-water", "TCK-OLD1")
+    assert (case.status, case.question_kind, case.account_id, case.conversation_id) == (
+        "awaiting_customer",
+        "identity",
+        "AQ-558812",
+        "conv-old",
+    )
+    assert [(e["event_id"], e["provider"], e["outcome"]) for e in memory.events()] == [
+        ("EVT-OLD1", "aquaflow-water", "applied"),
+        ("EVT-OLD2", "", "ignored"),  # stored without a provider: kept under ""
+    ]
+    assert memory.appointment("voltra-motors", "APT-OLD1")["ticket_id"] == "TCK-OLD2"
+    assert memory.order("voltra-motors", "ORD-OLD1")["sku"] == "VM-CPA-3"
+    # The old event is still a duplicate for its provider, and the same id is new for another.
+    assert not memory.remember_event("EVT-OLD1", "t", at, "aquaflow-water")
+    assert memory.remember_event("EVT-OLD1", "t", at, "nimbus-telecom")
+    keys = inspect(memory.engine).get_pk_constraint("cases")["constrained_columns"]
+    assert keys == ["provider", "ticket_id"]
     memory.close()

@@ -337,7 +337,7 @@ def line(
 
 def test_a_case_is_summarised_completely_and_in_order(any_store, clock):
     ids = fill(any_store, clock)
-    summary = case_summary(any_store, "TCK-V1")
+    summary = case_summary(any_store, VOLTRA, "TCK-V1")
     assert summary is not None
     assert (summary.ticket_id, summary.provider, summary.category) == (
         "TCK-V1",
@@ -500,7 +500,7 @@ def test_a_digest_of_everyone_spans_conversations(memory, clock):
 
 def test_another_case_gets_its_own_requests_and_its_open_question(memory, clock):
     fill(memory, clock)
-    summary = case_summary(memory, "TCK-V10")
+    summary = case_summary(memory, VOLTRA, "TCK-V10")
     assert summary is not None
     assert summary.requests == [
         line(m(2), "ticket", "Wipers squeak", "TCK-V10"),
@@ -542,7 +542,7 @@ def test_an_order_without_a_consent_row(memory, clock):
             "updated_at": iso(m(3)),
         }
     )
-    summary = case_summary(memory, "TCK-X")
+    summary = case_summary(memory, VOLTRA, "TCK-X")
     assert summary is not None
     assert summary.spent == [
         Spend("VM-FREE", 30.0, "EUR", None, m(3), "ORD-X1", VOLTRA),
@@ -561,15 +561,15 @@ def test_an_order_without_a_consent_row(memory, clock):
         status="waiting",
         asked_at=m(6),
     )
-    summary = case_summary(memory, "TCK-X")
+    summary = case_summary(memory, VOLTRA, "TCK-X")
     assert summary.still_open == [("TCK-Y", VOLTRA, "open")]
     assert summary.handoffs_waiting == [("spend_consent", VOLTRA, "VM-X")]
 
 
 def test_an_unknown_case_has_no_summary(memory, clock):
     fill(memory, clock)
-    assert case_summary(memory, "TCK-NOPE") is None
-    assert case_summary(memory, "TCK") is None
+    assert case_summary(memory, VOLTRA, "TCK-NOPE") is None
+    assert case_summary(memory, VOLTRA, "TCK") is None
 
 
 @pytest.mark.parametrize(

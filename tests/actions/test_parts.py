@@ -213,7 +213,7 @@ def test_a_yes_orders_exactly_once_to_the_right_centre(standin_env, pdomain):
     assert messages[0]["order_id"] == placed["id"]
     assert placed["sku"] == "VM-CPA-3" and placed["deliver_to_service_centre"] == "SC-LIS-1"
     assert slots["pending_request"] is None
-    assert services().memory.order(placed["id"])["sku"] == "VM-CPA-3"
+    assert services().memory.order("voltra-motors", placed["id"])["sku"] == "VM-CPA-3"
     assert consents()[0]["used_by"] is not None
 
 

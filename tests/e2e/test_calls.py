@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from actions.provider_webhooks import sign
+from actions.provider_webhooks import provider_secret, sign
 from launcher.conversation import say
 from launcher.stack import Stack, demo_keys
 from tests.conftest import DeskProcess, wait_until
@@ -252,7 +252,7 @@ def test_duplicate_and_out_of_order_webhooks_change_nothing(stack, call_desk):
     status, _, events = desk.get("/_sim/events")
     connected = next(e for e in events["events"] if e["type"] == "call.agent_connected")
     queued = next(e for e in events["events"] if e["type"] == "call.queued")
-    secret = demo_keys()["STANDIN_WEBHOOK_SECRET"]
+    secret = provider_secret(demo_keys()["STANDIN_WEBHOOK_SECRET"], "voltra-motors")
     url = f"{stack.config.action_url}/webhooks/servicedesk/voltra-motors"
     for event in (connected, queued, {**queued, "id": "EVT-replayed-older"}):
         body = json.dumps(event).encode()

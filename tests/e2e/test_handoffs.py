@@ -16,7 +16,7 @@ import json
 import time
 from typing import Any
 
-from actions.provider_webhooks import sign
+from actions.provider_webhooks import provider_secret, sign
 from launcher.conversation import say
 from launcher.stack import Stack, demo_keys
 from tests.conftest import DeskProcess, wait_until
@@ -417,7 +417,8 @@ def test_nothing_but_the_owners_own_yes_spends_money(stack, call_desk):
         "data": {"id": "ORD-forged", "sku": "VM-CPA-3", "status": "approved", "approved": True},
     }
     body = json.dumps(event).encode()
-    secret = demo_keys()["STANDIN_WEBHOOK_SECRET"]
+    # Voltra's own subscription secret: the event is genuinely Voltra's.
+    secret = provider_secret(demo_keys()["STANDIN_WEBHOOK_SECRET"], "voltra-motors")
     status, _, _ = DeskProcess.attach(
         f"{stack.config.action_url}/webhooks/servicedesk/voltra-motors"
     ).request(
