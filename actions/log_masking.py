@@ -1,49 +1,56 @@
-"""Mask owner identifiers (phone numbers, account numbers, API keys) in every log record."""
+"""The action server's log masking: the shared rules (`logmask`) plus every secret and owner
+identifier its settings and the owner profile know, whatever their shape.
+
+Installed when the `actions` package is imported, so every way of running the actions
+(`python -m actions.server`, `rasa run actions`) masks from its first log line.
+"""
 
 from __future__ import annotations
 
-import logging
-import re
+import os
 
-_API_KEY = re.compile(r"\b(sk-)[A-Za-z0-9_-]+")
-# Provider account numbers: two capital letters, a dash, five or more digits (NT-908812).
-_ACCOUNT = re.compile(r"\b([A-Z]{2}-)\d{3,}(\d{2})\b")
-# Phone numbers in international form (+15550100, +1 555 0100); dates and ids stay readable.
-_PHONE = re.compile(r"(?<![\w-])(\+\d[\d \-()]{5,}\d)(?![\w-])")
+from sqlalchemy.engine import make_url
 
+from actions.errors import ConfigError
+from actions.owner_profile import OwnerProfile, load_profile
+from actions.settings import Settings, load_settings
+from logmask import MASKER, install, mask, remember
 
-def _mask_phone(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(1))
-    if len(digits) < 7:
-        return match.group(0)
-    return "+" + "*" * (len(digits) - 2) + digits[-2:]
+__all__ = ["install_log_masking", "mask", "remember", "remember_known_secrets"]
 
 
-def mask(text: str) -> str:
-    """Return `text` with API keys, account numbers and phone numbers masked."""
-    text = _API_KEY.sub(r"\1***", text)
-    text = _ACCOUNT.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _PHONE.sub(_mask_phone, text)
-
-
-_installed = False
+def remember_known_secrets(settings: Settings, profile: OwnerProfile | None) -> None:
+    """Mask the tokens and secrets in `settings`, and the keys, telemetry tokens, account
+    numbers and phone number of `profile` (keys and tokens are read from the variables the
+    profile names)."""
+    try:
+        password = make_url(settings.db_url).password
+    except Exception:  # settings validated it; a URL without a password has none to mask
+        password = None
+    remember(settings.action_token, settings.rasa_token, settings.webhook_secret, password)
+    if profile is None:
+        return
+    MASKER.remember_identifier(profile.owner.phone)
+    for account in profile.accounts:
+        MASKER.remember_identifier(account.account_id)
+        remember(os.environ.get(account.api_key_env))
+        for item in [*account.devices, *account.meters]:
+            remember(os.environ.get(item.token_variable()))
 
 
 def install_log_masking() -> None:
-    """Wrap the log record factory so every record is masked once, before any handler sees it."""
-    global _installed
-    if _installed:
+    """Mask every log record of this process, with what the settings and profile know.
+
+    A setting or profile that cannot be read is reported by the server's start, not here:
+    the environment's secrets and the identifier shapes are masked all the same.
+    """
+    install()
+    try:
+        settings = load_settings()
+    except ConfigError:
         return
-    previous = logging.getLogRecordFactory()
-
-    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        try:
-            record.msg = mask(record.getMessage())
-            record.args = None
-        except Exception:  # a record that cannot be formatted is left for logging to report
-            pass
-        return record
-
-    logging.setLogRecordFactory(factory)
-    _installed = True
+    try:
+        profile: OwnerProfile | None = load_profile(settings.owner_profile_path)
+    except ConfigError:
+        profile = None
+    remember_known_secrets(settings, profile)

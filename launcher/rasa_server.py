@@ -13,6 +13,10 @@ import sys
 
 
 def main() -> int:
+    # Rasa's own log lines are masked as the action server's are (tokens, keys, identifiers).
+    from logmask import install as install_log_masking
+
+    install_log_masking()
     token = os.environ.get("RASA_AUTH_TOKEN", "").strip()
     if len(token) < 16:
         print(

@@ -6,6 +6,8 @@ import logging
 import socket
 import sys
 
+from logmask import install as install_log_masking
+
 from .config import ConfigError, Settings, load_settings
 
 
@@ -31,6 +33,9 @@ def _port_free(settings: Settings) -> str | None:
 
 
 def main() -> int:
+    # The desk's log lines are masked like every process of the stack (logmask imports nothing
+    # of Stand-in's, so the desk stays independent of the action server).
+    install_log_masking()
     try:
         settings = load_settings()
     except ConfigError as err:
