@@ -20,9 +20,9 @@ __all__ = ["install_log_masking", "mask", "remember", "remember_known_secrets"]
 
 
 def remember_known_secrets(settings: Settings, profile: OwnerProfile | None) -> None:
-    """Mask the tokens and secrets in `settings`, and the keys, telemetry tokens, account
-    numbers and phone number of `profile` (keys and tokens are read from the variables the
-    profile names)."""
+    """Mask the tokens and secrets in `settings`, each provider's webhook secret derived from
+    them, and the keys, telemetry tokens, account numbers and phone number of `profile` (keys
+    and tokens are read from the variables the profile names)."""
     try:
         password = make_url(settings.db_url).password
     except Exception:  # settings validated it; a URL without a password has none to mask
@@ -30,9 +30,14 @@ def remember_known_secrets(settings: Settings, profile: OwnerProfile | None) -> 
     remember(settings.action_token, settings.rasa_token, settings.webhook_secret, password)
     if profile is None:
         return
+    # Imported here: the webhook module needs the whole package, which is still importing.
+    from actions.provider_webhooks import provider_secret
+
     MASKER.remember_identifier(profile.owner.phone)
     for account in profile.accounts:
         MASKER.remember_identifier(account.account_id)
+        if settings.webhook_secret:
+            remember(provider_secret(settings.webhook_secret, account.provider))
         remember(os.environ.get(account.api_key_env))
         for item in [*account.devices, *account.meters]:
             remember(os.environ.get(item.token_variable()))

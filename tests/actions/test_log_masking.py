@@ -180,3 +180,12 @@ def test_uncaught_exceptions_are_masked(tmp_path):
     assert "Exception in thread worker" in done.stderr and "ValueError: thread: ***" in done.stderr
     assert done.returncode == 1 and "RuntimeError: +******23 ***" in done.stderr
     assert OWNER_TOKEN not in done.stderr and PHONE_IN_ERROR not in done.stderr
+
+
+def test_each_providers_derived_webhook_secret_is_masked(configured, caplog):
+    from actions.provider_webhooks import provider_secret
+
+    derived = provider_secret(WEBHOOK_SECRET, "nimbus-telecom")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("actions.anything").info("signing with %s", derived)
+    assert derived not in caplog.text and "signing with ***" in caplog.text

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from actions.owner_profile import load_profile
+from actions.provider_webhooks import provider_secret
 from launcher.stack import DEMO_ENV_FILE, Stack
 from logmask import is_secret_name
 from tests.conftest import PROJECT_ROOT
@@ -40,9 +41,14 @@ def forbidden(stack: Stack) -> dict[str, re.Pattern[str]]:
     values["RASA_AUTH_TOKEN"] = stack.config.rasa_token
     values["STANDIN_ACTION_TOKEN"] = stack.config.action_token
     profile = load_profile(PROJECT_ROOT / "owner.yml")
+    master = env.get("STANDIN_WEBHOOK_SECRET")
     for account in profile.accounts:
         values[f"API key of {account.provider}"] = env[account.api_key_env]
         values[f"account {account.provider}"] = account.account_id
+        if master:
+            values[f"webhook secret of {account.provider}"] = provider_secret(
+                master, account.provider
+            )
         for item in [*account.devices, *account.meters]:
             values[f"token of {item.id}"] = env[item.token_variable()]
     values["identity answer"] = IDENTITY_ANSWER
