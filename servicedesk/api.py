@@ -40,6 +40,8 @@ class RouteSpec:
     auth: bool = True
     creates: bool = False  # takes an Idempotency-Key
     sim: bool = False  # only with SERVICE_DESK_SIM_CONTROL=1
+    # Statuses the handler itself raises; openapi.error_statuses adds those every route of
+    # its kind can answer (401, 429, 400, 404 for an unknown id, ...).
     errors: list[int] = field(default_factory=list)
 
 
@@ -126,6 +128,7 @@ def _validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
 def _endpoint(spec: RouteSpec) -> Callable[..., Any]:
     async def endpoint(request: Request, **params: str) -> HTTPResponse:
         desk: Desk = request.app.ctx.desk
+        request.ctx.route_spec = spec  # which documented operation answers (response_check)
         if spec.sim and not desk.settings.sim_control:
             raise ApiError(404, "not_found", f"No route matches {request.method} {request.path}.")
         account_id = None

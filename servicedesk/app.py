@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+from pathlib import Path
 
-from sanic import Sanic
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
 
 from . import routes  # noqa: F401  (registers every route in api.ROUTES)
 from .api import install
@@ -27,6 +29,8 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.desk = desk
     install(app)
     app.error_handler.add(Exception, handle_exception)
+    if settings.check_responses:
+        _check_responses(app, Path(settings.check_responses))
 
     @app.after_server_start
     async def _start(app: Sanic, loop: object) -> None:
@@ -49,3 +53,26 @@ def create_app(settings: Settings) -> Sanic:
         desk.close()
 
     return app
+
+
+def _check_responses(app: Sanic, out_path: Path) -> None:
+    """Hold every answer of a documented operation to /openapi.json (tests set this)."""
+    from .openapi import build_openapi
+    from .response_check import ResponseChecker
+
+    checker = ResponseChecker(build_openapi(), out_path)
+    log.info("every answer is checked against /openapi.json; mismatches go to %s", out_path)
+
+    @app.on_response
+    async def _check(request: Request, response: HTTPResponse) -> None:
+        # Set by api._endpoint: unknown paths and methods are no documented operation.
+        spec = getattr(request.ctx, "route_spec", None)
+        if spec is not None:
+            checker.check(
+                spec.method,
+                spec.path,
+                request.path,
+                response.status,
+                response.content_type,
+                response.body or b"",
+            )

@@ -41,6 +41,9 @@ class Settings:
     start_time: datetime | None = None
     # Real seconds between background passes over what fell due.
     tick_interval_s: float = 0.2
+    # For tests: a file to which every answer that does not match /openapi.json (undocumented
+    # status, body against the schema) is appended as a JSON line. None: no checking.
+    check_responses: str | None = None
 
 
 def _parse(env: Mapping[str, str], name: str, default: T, convert: Callable[[str], T]) -> T:
@@ -120,4 +123,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "SERVICE_DESK_TIMEOUT_FAULT_S", d.timeout_fault_s, _non_negative_float
         ),
         start_time=_parse(env, "SERVICE_DESK_START_TIME", d.start_time, _iso),
+        check_responses=_parse(env, "SERVICE_DESK_CHECK_RESPONSES", d.check_responses, str),
     )

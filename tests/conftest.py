@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import json as jsonlib
+import shutil
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +38,10 @@ BASE_ENV = {
     "SERVICE_DESK_WEBHOOK_MAX_ATTEMPTS": "4",
     "SERVICE_DESK_TIMEOUT_FAULT_S": "2",
 }
+# Every desk the tests start checks each answer it sends against its own /openapi.json and
+# appends what does not match here; `desk_answers_match_openapi` fails the session on any line.
+DESK_OPENAPI_VIOLATIONS = Path(tempfile.mkdtemp(prefix="servicedesk-openapi-")) / "violations.jsonl"
+BASE_ENV["SERVICE_DESK_CHECK_RESPONSES"] = str(DESK_OPENAPI_VIOLATIONS)
 
 
 def wait_until(
@@ -149,6 +155,20 @@ class DeskProcess:
         return body
 
     wait_until = staticmethod(wait_until)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def desk_answers_match_openapi() -> Iterator[None]:
+    """After the session (every desk stopped by then): no desk answered off its document."""
+    yield
+    if DESK_OPENAPI_VIOLATIONS.exists() and DESK_OPENAPI_VIOLATIONS.stat().st_size:
+        lines = DESK_OPENAPI_VIOLATIONS.read_text(encoding="utf-8").splitlines()
+        pytest.fail(
+            f"{len(lines)} desk answer(s) do not match the desk's OpenAPI document"
+            f" ({DESK_OPENAPI_VIOLATIONS}):\n" + "\n".join(lines[:20]),
+            pytrace=False,
+        )
+    shutil.rmtree(DESK_OPENAPI_VIOLATIONS.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,14 @@ def get_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
     return owned_call(ctx, call_id)
 
 
-@route("POST", "/v1/calls/{call_id}/dtmf", body=Dtmf, response=Call, creates=True)
+@route(
+    "POST",
+    "/v1/calls/{call_id}/dtmf",
+    body=Dtmf,
+    response=Call,
+    creates=True,
+    errors=[404, 409],
+)
 def press_digits(ctx: Ctx, body: Dtmf, call_id: str) -> dict[str, Any]:
     """Press keys, one menu level per digit. A wrong digit replays the menu; 3 end the call."""
     store = ctx.desk.store

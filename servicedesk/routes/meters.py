@@ -86,7 +86,13 @@ def submit_reading(ctx: Ctx, body: MeterReadingCreate) -> dict[str, Any]:
     return reading
 
 
-@route("GET", "/v1/meter-readings", query=MeterReadingsQuery, response=MeterReadingList)
+@route(
+    "GET",
+    "/v1/meter-readings",
+    query=MeterReadingsQuery,
+    response=MeterReadingList,
+    errors=[404, 422],
+)
 def list_readings(ctx: Ctx, query: MeterReadingsQuery) -> dict[str, Any]:
     """Past readings submitted for the account's meters (one meter with meter_id)."""
     if query.meter_id is not None:

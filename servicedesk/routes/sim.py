@@ -114,7 +114,7 @@ def events(ctx: Ctx) -> dict[str, Any]:
     return {"events": [{**json.loads(r["body"]), "account_id": r["account_id"]} for r in rows]}
 
 
-@route("POST", "/_sim/slots/{slot_id}/take", response=Generic, **SIM)
+@route("POST", "/_sim/slots/{slot_id}/take", response=Generic, errors=[404, 409], **SIM)
 def take_slot(ctx: Ctx, slot_id: str) -> dict[str, Any]:
     """Another customer takes a slot: a later booking of it gets 409 slot_taken."""
     try:
@@ -177,7 +177,14 @@ def end_call(ctx: Ctx, call_id: str) -> dict[str, Any]:
     return call
 
 
-@route("POST", "/_sim/tickets/{ticket_id}/status", body=SimTicketStatus, response=Generic, **SIM)
+@route(
+    "POST",
+    "/_sim/tickets/{ticket_id}/status",
+    body=SimTicketStatus,
+    response=Generic,
+    errors=[404],
+    **SIM,
+)
 def force_ticket_status(ctx: Ctx, body: SimTicketStatus, ticket_id: str) -> dict[str, Any]:
     """Force a ticket into a status (awaiting_customer takes an optional question and kind)."""
     store = ctx.desk.store

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from launcher.processes import free_port
 from launcher.stack import Stack, StackConfig
-from tests.conftest import START_TIME, DeskProcess, wait_until
+from tests.conftest import DESK_OPENAPI_VIOLATIONS, START_TIME, DeskProcess, wait_until
 
 OWNER_CONVERSATION = "e2e-device-owner"
 
@@ -66,6 +66,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             # Rasa logs at its production default whatever the shell says: test_log_masking
             # reads every line written at the level production writes.
             "LOG_LEVEL": "INFO",
+            # The desk holds each answer to its OpenAPI document (checked at session end).
+            "SERVICE_DESK_CHECK_RESPONSES": str(DESK_OPENAPI_VIOLATIONS),
         },
     )
     running = Stack(config)
