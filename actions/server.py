@@ -32,8 +32,19 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = "/webhooks/servicedesk/<provider_id:str>"
 TELEMETRY_ROUTE = "/telemetry/<device_id:str>"
-# rasa_sdk's routes that run actions or describe them.
-ACTION_PATHS = frozenset({"/webhook", "/actions"})
+# Routes anyone may call, by handler name: each checks a credential of its own (the provider's
+# HMAC, the device's token) or tells nothing. Every other route, rasa_sdk's `/webhook` and
+# `/actions` included, needs Rasa's token. Judged on the route Sanic matched, not on the raw
+# path: Sanic also routes `/webhook/` (strict_slashes is off) and any later spelling.
+OPEN_ROUTES = frozenset({"health", "provider_webhook", "telemetry"})
+
+
+def route_name(request: Request) -> str | None:
+    """The matched route's handler name ("webhook"), or None when nothing matched."""
+    route = getattr(request, "route", None)
+    if route is None:
+        return None
+    return str(route.name).rsplit(".", 1)[-1]
 
 
 async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
@@ -85,7 +96,7 @@ def build_app() -> Sanic:
     async def only_rasa_runs_actions(request: Request) -> HTTPResponse | None:
         # The action server trusts the tracker it is sent (slots, the owner's last message):
         # only Rasa, holding the token, may send one. Provider webhooks carry an HMAC instead.
-        if request.path not in ACTION_PATHS:
+        if route_name(request) in OPEN_ROUTES:
             return None
         expected = services().settings.action_token or ""
         given = request.args.get("token") or ""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -37,6 +36,7 @@ from bench.procstat import CpuWindow, group_peak_rss_mb
 from launcher.conversation import http_json
 from launcher.owner_inbox import OwnerInbox
 from launcher.processes import PROJECT_ROOT, ManagedProcess, ProcessFailed, free_port
+from launcher.tokens import new_token
 
 WORK_DIR = PROJECT_ROOT / "var" / "bench" / "stock"
 CACHE_ROOT = PROJECT_ROOT / "var" / "bench-cache" / "stock"
@@ -238,7 +238,7 @@ class StockRasa:
         self.log = log
         self.train_timeout_s = train_timeout_s
         self.start_timeout_s = start_timeout_s
-        self.token = secrets.token_urlsafe(24)
+        self.token = new_token()
         self.port: int | None = None
         self.inbox: OwnerInbox | None = None
         self.server: ManagedProcess | None = None
