@@ -21,6 +21,11 @@ The expiry still applies to the resend: after 15 minutes the owner is asked agai
 resend that reaches the desk for the first time would spend money on a stale yes.
 
 A "no", or no answer at all, is recorded as refused (or never recorded) and authorises nothing.
+
+Only the owner's own channel grants. A yes is recorded only from a message that Rasa's `rest` or
+`callback` channel took with the owner's token and stamped (`owner_stamped`): a message that
+came any other way (a channel without the owner's credential, an external event) can refuse,
+never grant.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from actions.case_memory import utc_now
+from actions.owner_messages import owner_stamped
 from actions.preferences import current_preferences
 from actions.runtime import Services
 
@@ -144,17 +150,6 @@ def item_of(kind: str, subject: str) -> str:
     return f"{kind}:{subject}"
 
 
-def owner_said_it(tracker: object) -> bool:
-    """Whether the latest message is the owner's own words in their conversation.
-
-    An external event (a provider's webhook turned into `trigger_intent`, a notice) is never
-    the owner speaking, whatever intent it carries: it can never grant anything."""
-    latest = getattr(tracker, "latest_message", None) or {}
-    metadata = latest.get("metadata") or {}
-    text = str(latest.get("text") or "")
-    return not metadata.get("is_external") and not text.startswith("EXTERNAL:")
-
-
 async def record_permission(
     svc: Services,
     conversation_id: str,
@@ -198,10 +193,11 @@ async def permission_from_this_turn(
     svc: Services, tracker: object, provider: str, item: str, description: str
 ) -> int | None:
     """Record the owner's yes to `item` when the latest message is the owner's own "yes"
-    (the turn that completed a confirmation form); None otherwise: a slot alone is no yes."""
+    (the turn that completed a confirmation form), on the owner's own channel; None otherwise:
+    a slot alone is no yes."""
     latest = getattr(tracker, "latest_message", None) or {}
     intent = (latest.get("intent") or {}).get("name")
-    if intent != "affirm" or not owner_said_it(tracker):
+    if intent != "affirm" or not owner_stamped(svc, tracker):
         return None
     return await record_permission(
         svc,

@@ -37,6 +37,7 @@ from actions.follow_up import owner_cases, pick_case
 from actions.handoffs import ask_owner
 from actions.idempotency import request_key
 from actions.owner_control import refuse_if_held
+from actions.owner_messages import owner_stamped
 from actions.pending_requests import sending_credentials, turn_marker
 from actions.provider_directory import display_name, provider_meant
 from actions.runtime import Services, services
@@ -186,16 +187,20 @@ async def decide(
     tracker: Tracker,
     context: dict[str, Any],
     yes: bool,
-) -> None:
-    """The owner's answer to a contract change or an escalation."""
+) -> bool:
+    """The owner's answer to a contract change or an escalation; False while the question
+    stays open (a yes that did not come on the owner's own channel)."""
     conversation = tracker.sender_id
+    if yes and not owner_stamped(svc, tracker):
+        dispatcher.utter_message(response="utter_consent_needs_owner_channel")
+        return False
     claimed = await asyncio.to_thread(
         svc.handoffs.answer, conversation, POINT, "yes" if yes else "no", context["item"]
     )
     if claimed is None:
         # Lapsed (the owner was told nothing was done) or replaced by a newer question.
         dispatcher.utter_message(response="utter_handoff_no_question")
-        return
+        return True
     await record_permission(
         svc,
         conversation,
@@ -209,8 +214,9 @@ async def decide(
         dispatcher.utter_message(
             response="utter_contract_change_kept", provider_name=context["provider_name"]
         )
-        return
+        return True
     await carry_out(svc, dispatcher, conversation, context)
+    return True
 
 
 async def carry_out(

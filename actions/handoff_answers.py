@@ -16,10 +16,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.consents import owner_said_it
 from actions.contract_changes import decide
 from actions.device_notices import DEVICE_REPORT, decide_report
 from actions.owner_control import take_over
+from actions.owner_messages import owner_said_it
 from actions.runtime import services
 
 MISUNDERSTOOD = "misunderstood"
@@ -58,7 +58,7 @@ class ActionHandoffAnswer(Action):
             await decide_report(svc, dispatcher, tracker, context, yes)
             return cleared
         if question in ("contract_change", "escalation") and context.get("item"):
-            await decide(svc, dispatcher, tracker, context, yes)
-            return cleared
+            settled = await decide(svc, dispatcher, tracker, context, yes)
+            return cleared if settled else []
         dispatcher.utter_message(response="utter_handoff_no_question")
         return cleared

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.consents import owner_said_it
+from actions.owner_messages import owner_said_it
 
 
 class OwnerFormValidation(FormValidationAction):

@@ -20,12 +20,19 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
+from actions.consents import (
+    PARTS_ORDER,
+    Spend,
+    authorise,
+    needs_consent,
+    record_decision,
+)
 from actions.device_incidents import part_decided
 from actions.errors import ConfigError
 from actions.handoffs import ask_owner, owner_answered
 from actions.idempotency import request_key
 from actions.owner_forms import OwnerFormValidation
+from actions.owner_messages import owner_stamped
 from actions.owner_profile import Account, Device
 from actions.pending_requests import answering_now, sending_credentials, turn_marker
 from actions.preferences import current_preferences
@@ -382,6 +389,11 @@ class ValidatePartOrderForm(OwnerFormValidation):
             # The question lapsed (nothing was ordered, and the owner was told): a late yes
             # approves nothing. The form asks again, with the price as it is now.
             return {"part_order_confirmed": None, "part_quote": None}
+        if granted and not owner_stamped(svc, tracker):
+            # A yes from a channel that did not check the owner's token grants nothing; the
+            # form asks again, for a yes on the owner's own channel.
+            dispatcher.utter_message(response="utter_consent_needs_owner_channel")
+            return {"part_order_confirmed": None}
         spend = _spend(quote, float(quote["total"]), str(quote["currency"]))
         await record_decision(svc, tracker.sender_id, spend, granted, _text(tracker))
         return {"part_order_confirmed": granted}

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.number_parsing import find_number
+from actions.owner_messages import owner_stamped
 from actions.owner_profile import Preferences
 from actions.preference_store import PreferenceStore
 from actions.runtime import Services, services
@@ -124,6 +125,10 @@ class ActionSetSpendingLimit(Action):
             dispatcher.utter_message(
                 response="utter_pref_currency_unsupported", currency=prefs.currency
             )
+            return []
+        if amount > prefs.spending_limit and not owner_stamped(svc, tracker):
+            # A higher standing limit is a yes to spending: only the owner's own channel.
+            dispatcher.utter_message(response="utter_consent_needs_owner_channel")
             return []
         try:
             prefs = await _update(svc, spending_limit=amount)

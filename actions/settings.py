@@ -55,6 +55,10 @@ class Settings:
     # The owner's conversation, where what devices report is told (STANDIN_OWNER_CONVERSATION;
     # None: the owner's phone number from the profile, the sender id messaging channels use).
     owner_conversation: str | None = None
+    # The owner's token (STANDIN_OWNER_TOKEN), which Rasa's rest and callback channels require:
+    # the action server checks with it that a yes to a cost came through them (None: no yes
+    # can be recorded at all).
+    owner_token: str | None = field(default=None, repr=False)
 
 
 def _float(name: str, default: str, minimum: float, maximum: float) -> float:
@@ -165,6 +169,13 @@ def _action_token() -> str | None:
     return raw or None
 
 
+def _owner_token() -> str | None:
+    raw = os.environ.get("STANDIN_OWNER_TOKEN", "").strip()
+    if raw and len(raw) < 16:
+        raise ConfigError("STANDIN_OWNER_TOKEN must be 16 characters or more")
+    return raw or None
+
+
 def _owner_conversation() -> str | None:
     raw = os.environ.get("STANDIN_OWNER_CONVERSATION", "").strip()
     if len(raw) > 255:
@@ -201,6 +212,7 @@ def load_settings() -> Settings:
         handoff_waits=_handoff_waits(),
         action_token=_action_token(),
         owner_conversation=_owner_conversation(),
+        owner_token=_owner_token(),
     )
 
 

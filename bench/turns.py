@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.holds import summary
-from launcher.conversation import http_json
+from launcher.conversation import http_json, owner_headers
 
 # Stand-in's journeys that reach the desk: report a problem (a ticket), ask its status, send a
 # meter reading, list appointment slots (and leave the question). {reading} rises every time.
@@ -60,6 +60,7 @@ def say_timed(rasa_url: str, sender: str, text: str) -> float:
         "POST",
         f"{rasa_url}/webhooks/rest/webhook",
         {"sender": sender, "message": text},
+        headers=owner_headers(),
         timeout_s=TIMEOUT_S,
     )
     elapsed = time.perf_counter() - started

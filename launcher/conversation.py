@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
@@ -34,12 +35,22 @@ def http_json(
         return status, raw.decode(errors="replace")
 
 
-def say(rasa_url: str, sender: str, text: str, timeout_s: float = 120.0) -> list[str]:
+def owner_headers(token: str | None = None) -> dict[str, str]:
+    """The owner's credential for Rasa's rest and callback channels: `token`, else
+    STANDIN_OWNER_TOKEN (which the launcher sets when it makes one)."""
+    token = token or os.environ.get("STANDIN_OWNER_TOKEN", "")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def say(
+    rasa_url: str, sender: str, text: str, timeout_s: float = 120.0, token: str | None = None
+) -> list[str]:
     """Send one owner message over the REST channel; return the assistant's replies as text."""
     status, replies = http_json(
         "POST",
         f"{rasa_url}/webhooks/rest/webhook",
         {"sender": sender, "message": text},
+        headers=owner_headers(token),
         timeout_s=timeout_s,
     )
     if status != 200 or not isinstance(replies, list):

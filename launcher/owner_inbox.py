@@ -3,6 +3,8 @@
 Rasa's callback channel POSTs each bot message (`{"recipient_id", "text", ...}`) to one URL. A
 real deployment points that URL at its messaging relay; the demo, `make run` and the tests
 point it at this small receiver, which keeps every message and can print them as they come.
+Given the owner's token, it takes only messages signed with it (`X-StandIn-Signature`), as a
+relay should: anything else is 401 and not kept.
 """
 
 from __future__ import annotations
@@ -14,15 +16,22 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from rasa_addons.owner_stamp import PUSH_SIGNATURE_HEADER, push_signed
+
 
 class OwnerInbox:
     """Start with `start()`, always `stop()`. Thread-safe."""
 
     def __init__(
-        self, port: int = 0, on_message: Callable[[dict[str, Any]], None] | None = None
+        self,
+        port: int = 0,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+        token: str | None = None,
     ) -> None:
         self._messages: list[dict[str, Any]] = []
         self._cond = threading.Condition()
+        # While False the inbox answers 503 and keeps nothing, as a relay that is down would.
+        self.available = True
         self._on_message = on_message
         inbox = self
 
@@ -30,6 +39,14 @@ class OwnerInbox:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if not inbox.available:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                if token and not push_signed(token, raw, self.headers.get(PUSH_SIGNATURE_HEADER)):
+                    self.send_response(401)
+                    self.end_headers()
+                    return
                 try:
                     message = json.loads(raw)
                     if not isinstance(message, dict):

@@ -11,7 +11,7 @@ import sys
 import threading
 
 from launcher.processes import PROJECT_ROOT, ProcessFailed
-from launcher.stack import Stack, StackConfig, StackError
+from launcher.stack import Stack, StackConfig, StackError, keep_owner_token
 
 
 def main() -> int:
@@ -31,6 +31,8 @@ def main() -> int:
             f"[to {m.get('recipient_id')}] Stand-in: {m.get('text')}", flush=True
         ),
     )
+    # `make shell` is the owner's side too: it reads the token the channels will require.
+    token_file = keep_owner_token(config.var_dir, config.owner_token)
     print("Starting Stand-in (logs in var/run/logs)...")
     try:
         stack.start()
@@ -39,7 +41,8 @@ def main() -> int:
         return 1
     print(
         f"Stand-in is running:\n"
-        f"  Rasa server     {config.rasa_url}  (REST channel: /webhooks/rest/webhook)\n"
+        f"  Rasa server     {config.rasa_url}  (REST channel: /webhooks/rest/webhook, with\n"
+        f"                  Authorization: Bearer <the owner token in {token_file}>)\n"
         f"  action server   {config.action_url}\n"
         f"  service desk    {config.desk_url}  (simulated time: POST /_sim/advance)\n"
         f"  owner inbox     {config.callback_url}  (Rasa's callback channel pushes here)\n"

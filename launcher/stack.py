@@ -7,7 +7,6 @@ Each part gets its port, its log file and its SQLite file from one StackConfig, 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import sys
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 from launcher.owner_inbox import OwnerInbox
 from launcher.processes import PROJECT_ROOT, ManagedProcess, ProcessFailed
+from launcher.tokens import new_token
 
 DEMO_ENV_FILE = PROJECT_ROOT / "launcher" / "demo.env"
 
@@ -30,6 +30,30 @@ def _port(name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise StackError(f"{name}={raw!r} is not a TCP port number")
     return int(raw)
+
+
+def owner_token() -> str:
+    """STANDIN_OWNER_TOKEN, made and put in this process's environment when it is not set.
+
+    The launcher's process is the owner's side for the demo, `make run` and the tests: the
+    conversation helpers (`launcher.conversation.say`) read the token from there."""
+    token = os.environ.get("STANDIN_OWNER_TOKEN", "").strip()
+    if not token:
+        token = os.environ["STANDIN_OWNER_TOKEN"] = new_token()
+    return token
+
+
+OWNER_TOKEN_FILE = "owner-token"
+
+
+def keep_owner_token(var_dir: Path, token: str) -> Path:
+    """Write the owner's token where `make shell` finds it (readable by this user only)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / OWNER_TOKEN_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(token + "\n")
+    return path
 
 
 def demo_keys() -> dict[str, str]:
@@ -62,14 +86,17 @@ class StackConfig:
     endpoints: Path | None = None
     # Rasa's API token: RASA_AUTH_TOKEN from the environment, else a fresh one per stack.
     rasa_token: str = field(
-        default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
+        default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or new_token(),
         repr=False,
     )
     # What Rasa shows the action server on every call (STANDIN_ACTION_TOKEN, else fresh).
     action_token: str = field(
-        default_factory=lambda: os.environ.get("STANDIN_ACTION_TOKEN") or secrets.token_urlsafe(24),
+        default_factory=lambda: os.environ.get("STANDIN_ACTION_TOKEN") or new_token(),
         repr=False,
     )
+    # What the owner's side shows Rasa's rest and callback channels, and what pushes to the
+    # owner inbox are signed with (STANDIN_OWNER_TOKEN, else fresh).
+    owner_token: str = field(default_factory=lambda: owner_token(), repr=False)
 
     @classmethod
     def from_environment(cls, var_dir: Path, sim_control: bool = True) -> StackConfig:
@@ -115,6 +142,7 @@ class StackConfig:
             "RASA_PORT": str(self.rasa_port),
             "RASA_AUTH_TOKEN": self.rasa_token,
             "STANDIN_ACTION_TOKEN": self.action_token,
+            "STANDIN_OWNER_TOKEN": self.owner_token,
             "STANDIN_RASA_URL": self.rasa_url,
             "RASA_TRACKER_DB": str(self.tracker_db),
             "STANDIN_DB_URL": f"sqlite:///{self.var_dir / 'standin.sqlite3'}",
@@ -185,7 +213,7 @@ class Stack:
                 )
         model = cfg.model or latest_model()
         if not cfg.callback_url and not os.environ.get("STANDIN_CALLBACK_URL"):
-            self.inbox = OwnerInbox(on_message=self._on_push).start()
+            self.inbox = OwnerInbox(on_message=self._on_push, token=cfg.owner_token).start()
             cfg.callback_url = self.inbox.url
         env = cfg.env()
         logs = cfg.var_dir / "logs"
@@ -215,8 +243,7 @@ class Stack:
                     "credentials.yml",
                     "--port",
                     str(cfg.rasa_port),
-                    "--interface",
-                    "127.0.0.1",
+                    # No --interface: launcher.rasa_server's loopback default is what runs.
                 ],
                 logs / "rasa.log",
                 env,

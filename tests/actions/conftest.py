@@ -15,8 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime, settings
 from actions.case_memory import CaseMemory
 from launcher.stack import demo_keys
+from rasa_addons.owner_stamp import STAMP_KEY, stamp
 from tests.actions.store_fixtures import postgres_database, sqlite_url
 from tests.conftest import PROJECT_ROOT, DeskProcess
+
+# The owner's token in these tests; trackers are stamped with it as Rasa's rest channel would.
+OWNER_TOKEN = "actions-tests-owner-token"
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +45,7 @@ def standin_env(
     monkeypatch.setenv("STANDIN_DESK_BACKOFF_S", "0.05")
     monkeypatch.setenv("STANDIN_DESK_TIMEOUT_S", "5")
     monkeypatch.setenv("STANDIN_OWNER_PROFILE", str(PROJECT_ROOT / "owner.yml"))
+    monkeypatch.setenv("STANDIN_OWNER_TOKEN", OWNER_TOKEN)
     for name, value in demo_keys().items():
         monkeypatch.setenv(name, value)
     _reset_caches()
@@ -57,14 +62,23 @@ def make_tracker(
     sender_id: str = "test-owner",
     active_loop: str | None = None,
     timestamp: float = 1_795_000_000.0,
+    stamped: bool = True,
 ) -> Tracker:
-    """A tracker whose last event is the owner saying `text`, with every domain slot present."""
+    """A tracker whose last event is the owner saying `text`, with every domain slot present.
+
+    `stamped`: the message came through the owner's own channel (Rasa's rest or callback
+    channel with the owner's token, rasa_addons/owner_channels.py); False: any other way."""
     all_slots = {name: spec.get("initial_value") for name, spec in domain["slots"].items()}
     all_slots.update(slots or {})
+    message_id = f"msg-{timestamp}-{len(text)}"
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": entities or [],
+        "message_id": message_id,
+        "metadata": (
+            {STAMP_KEY: stamp(OWNER_TOKEN, sender_id, message_id, text)} if stamped else {}
+        ),
     }
     events = [
         {"event": "action", "name": "action_listen", "timestamp": timestamp - 1},

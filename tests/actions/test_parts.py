@@ -78,7 +78,9 @@ def ask(domain, slots: dict) -> tuple[list, dict]:
     return messages, slot_events(events)["part_quote"]
 
 
-def answer(domain, slots: dict, quote: dict, text: str, intent: str, ts=2.0) -> dict:
+def answer(
+    domain, slots: dict, quote: dict, text: str, intent: str, ts=2.0, stamped: bool = True
+) -> dict:
     tracker = tracker_with(
         domain,
         text,
@@ -86,6 +88,7 @@ def answer(domain, slots: dict, quote: dict, text: str, intent: str, ts=2.0) -> 
         {**slots, "part_quote": quote},
         requested="part_order_confirmed",
         ts=ts,
+        stamped=stamped,
     )
     _, events = run_action(ValidatePartOrderForm(), tracker, domain)
     return slot_events(events)
@@ -224,6 +227,43 @@ def test_a_no_orders_nothing(standin_env, pdomain):
     assert responses(messages) == ["utter_parts_not_ordered"]
     assert orders(standin_env) == []
     assert [c["decision"] for c in consents()] == ["refused"]
+
+
+def test_a_yes_that_did_not_come_on_the_owners_own_channel_grants_nothing(standin_env, pdomain):
+    """A yes through a channel that did not check the owner's token (socket.io, a stock
+    channel), or one whose stamp was copied from another message, records no consent: the
+    form asks again, and nothing can be ordered."""
+    _, quote = ask(pdomain, chosen())
+    tracker = tracker_with(
+        pdomain,
+        "yes order it",
+        "affirm",
+        {**chosen(), "part_quote": quote},
+        requested="part_order_confirmed",
+        ts=2.0,
+        stamped=False,
+    )
+    messages, events = run_action(ValidatePartOrderForm(), tracker, pdomain)
+    assert "utter_consent_needs_owner_channel" in responses(messages)
+    assert slot_events(events).get("part_order_confirmed") is None
+    assert consents() == []
+    # A stamp made for another message (its id) does not carry over to this one.
+    stamped = tracker_with(
+        pdomain,
+        "yes",
+        "affirm",
+        {**chosen(), "part_quote": quote},
+        requested="part_order_confirmed",
+    )
+    tracker.latest_message["metadata"] = stamped.latest_message["metadata"]
+    run_action(ValidatePartOrderForm(), tracker, pdomain)
+    assert consents() == []
+    messages, _ = order(pdomain, chosen(), True)
+    assert orders(standin_env) == []
+    # A no is taken from anywhere: refusing can only keep money where it is.
+    assert answer(pdomain, chosen(), quote, "no", "deny", stamped=False) == {
+        "part_order_confirmed": False
+    }
 
 
 def test_other_words_while_asked_record_nothing(standin_env, pdomain):

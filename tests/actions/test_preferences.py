@@ -65,6 +65,25 @@ def test_bad_limits_change_nothing(standin_env, domain, text, response):
     assert prefs_now().spending_limit == 0
 
 
+def test_only_the_owners_own_channel_raises_the_spending_limit(standin_env, domain):
+    """A higher standing limit spends money without asking: like a yes to a cost, it is
+    taken only from a message the owner's channel stamped. Lowering it is taken from any."""
+    tracker = make_tracker(domain, "set my spending limit to 500 euros", "set_spending_limit")
+    tracker_unstamped = make_tracker(
+        domain, "set my spending limit to 500 euros", "set_spending_limit", stamped=False
+    )
+    messages, _ = run_action(ActionSetSpendingLimit(), tracker_unstamped, domain)
+    assert responses(messages) == ["utter_consent_needs_owner_channel"]
+    assert prefs_now().spending_limit == 0
+    messages, _ = run_action(ActionSetSpendingLimit(), tracker, domain)
+    assert responses(messages) == ["utter_pref_spending_limit_set"]
+    assert prefs_now().spending_limit == 500
+    lower = make_tracker(domain, "set my spending limit to 20", "set_spending_limit", stamped=False)
+    messages, _ = run_action(ActionSetSpendingLimit(), lower, domain)
+    assert responses(messages) == ["utter_pref_spending_limit_set"]
+    assert prefs_now().spending_limit == 20
+
+
 def test_quiet_hours_set_cleared_and_refused(standin_env, domain):
     messages, _ = say(domain, ActionSetQuietHours(), "quiet hours from 11pm to 6:30am", "x")
     assert (messages[0]["start"], messages[0]["end"]) == ("23:00", "06:30")

@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 
-from launcher.processes import free_port
+from launcher.processes import PROJECT_ROOT, free_port
 from launcher.stack import Stack, StackConfig
+from launcher.tokens import new_token
 from tests.conftest import DESK_OPENAPI_VIOLATIONS, START_TIME, DeskProcess, wait_until
 
-OWNER_CONVERSATION = "e2e-device-owner"
+# Where what devices report is told: the default, the owner's phone number from owner.yml
+# (the stack does not set STANDIN_OWNER_CONVERSATION, so the defaults are what is tested).
+OWNER_CONVERSATION = str(yaml.safe_load((PROJECT_ROOT / "owner.yml").read_text())["owner"]["phone"])
 
 
 def stand_in_db(stack: Stack) -> Path:
@@ -54,6 +58,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         desk_port=free_port(),
         sim_control=True,
         desk_start_time=START_TIME,
+        # Tokens that look like command-line options: the stack must start with them all the
+        # same (tests/e2e/test_stack_security.py checks they are the ones in use).
+        rasa_token="-" + new_token(),
+        action_token="-" + new_token(),
         extra_env={
             "STANDIN_DESK_ATTEMPTS": "2",
             "STANDIN_DESK_BACKOFF_S": "0.1",
@@ -61,8 +69,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "STANDIN_ANSWER_TIMEOUT_S": "8",
             # Each test resets the desk, which drops webhook subscriptions: restore them fast.
             "STANDIN_WEBHOOK_RECHECK_S": "1",
-            # Where what devices report is told (tests/e2e/test_devices.py).
-            "STANDIN_OWNER_CONVERSATION": OWNER_CONVERSATION,
             # Rasa logs at its production default whatever the shell says: test_log_masking
             # reads every line written at the level production writes.
             "LOG_LEVEL": "INFO",
