@@ -30,7 +30,7 @@ from actions.handoff_notices import HANDLED_KINDS, say_handoff_notice
 from actions.hold_policy import minutes
 from actions.idempotency import request_key
 from actions.log_masking import mask
-from actions.notices import Notice
+from actions.notices import REFUSED_PREFIX, Notice
 from actions.owner_control import refuse_if_held
 from actions.pending_requests import turn_marker
 from actions.phrases import phrase
@@ -491,7 +491,8 @@ class ActionCallHistory(Action):
 
 
 class ActionDeliverNotice(Action):
-    """Says a notice the action server queued (a hold update, an agent on the line)."""
+    """Says a notice the action server queued (a hold update, an agent on the line), in its
+    own conversation only, once per delivery attempt (see actions.notices)."""
 
     def name(self) -> str:
         return "action_deliver_notice"
@@ -501,18 +502,37 @@ class ActionDeliverNotice(Action):
     ) -> list[EventType]:
         svc = services()
         raw = next(tracker.get_latest_entity_values("notice_id"), None)
-        if raw is None or not str(raw).isdigit():
-            logger.warning("EXTERNAL_notice without a valid notice_id: %r", raw)
+        delivery = next(tracker.get_latest_entity_values("notice_delivery"), None)
+        if raw is None or not str(raw).isdigit() or not delivery:
+            logger.warning("EXTERNAL_notice without a valid notice_id and delivery: %r", raw)
             return []
-        stored = await asyncio.to_thread(svc.notices.mark_delivered, int(raw))
+        notice_id, delivery = int(raw), str(delivery)
+        found = await asyncio.to_thread(svc.notices.get, notice_id)
+        if found is None:
+            return []
+        if found.conversation_id != tracker.sender_id:
+            # Said here it would reach the wrong person; not said, it is reported, not lost.
+            logger.error("notice %s was triggered in another conversation; not said", notice_id)
+            await asyncio.to_thread(
+                svc.notices.not_said,
+                notice_id,
+                delivery,
+                f"{REFUSED_PREFIX} triggered in conversation {tracker.sender_id!r},"
+                f" not its own ({found.conversation_id!r})",
+            )
+            return []
+        stored = await asyncio.to_thread(svc.notices.mark_said, notice_id, delivery)
         if stored is None:
-            return []  # said already (a resend after a restart) or withdrawn
-        if stored.conversation_id != tracker.sender_id:
-            logger.error("notice %s belongs to another conversation; not said", stored.id)
-            return []
+            return []  # delivered already, or a stale attempt: the current one says it
         notice = Notice(stored.kind, stored.params, stored.subject, stored.urgent)
+        first = len(dispatcher.messages)
         if notice.kind in HANDLED_KINDS:
-            return await say_handoff_notice(dispatcher, svc, notice, tracker, domain)
-        if notice.kind in DEVICE_KINDS:
-            return await say_device_notice(dispatcher, svc, notice, tracker, domain)
-        return await say_notice(dispatcher, svc, notice)
+            events = await say_handoff_notice(dispatcher, svc, notice, tracker, domain)
+        elif notice.kind in DEVICE_KINDS:
+            events = await say_device_notice(dispatcher, svc, notice, tracker, domain)
+        else:
+            events = await say_notice(dispatcher, svc, notice)
+        for message in dispatcher.messages[first:]:
+            # Rides with each message to the owner's relay, which can drop a repeat by it.
+            message["notice_id"] = stored.id
+        return events

@@ -2,25 +2,36 @@
 
 A notice is written in the same transaction as the change that caused it, under a key naming
 that cause, so a duplicate webhook or a repeated poll finds the key taken and adds nothing.
-The notifier sends pending notices to Rasa and retries with backoff; the action that utters a
-notice marks it delivered first, so a notice re-sent after a crash is never said twice.
+
+Delivered means said in its own conversation, and nothing less. Each attempt carries a fresh
+delivery id: the notifier claims the notice with it (`claim_due`), the action that utters the
+notice checks the conversation and records that this attempt said it (`mark_said`), and only
+when Rasa then answers 200 (its output channel took every message) does the notifier mark it
+`delivered` (`confirm`). Anything short of that (Rasa down, the push to the owner's relay
+refused, the action not run or run in another conversation) leaves it to be retried with
+backoff, and one that cannot be said is marked `failed` and reported, never dropped silently.
+A notice said once and confirmed is never said again; one whose attempt was cut short after
+the push may be said twice, and carries its id so the relay can drop the repeat.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from actions.case_memory import _aware, _naive_utc, utc_now
 from actions.store_schema import notices
 
 FINAL = ("delivered", "superseded", "failed")
+# How the action marks an attempt it refused for good (`not_said`): no retry can say it.
+REFUSED_PREFIX = "refused:"
 DEFERRED = "deferred"  # held back for the owner's quiet hours (see `add`)
 
 
@@ -48,6 +59,10 @@ class StoredNotice:
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
+    # The attempt in flight (claim_due), and the attempt whose action said the notice.
+    delivery: str | None = None
+    said_by: str | None = None
+    last_error: str | None = None
 
 
 def _stored(row: Mapping[str, Any]) -> StoredNotice:
@@ -65,6 +80,9 @@ def _stored(row: Mapping[str, Any]) -> StoredNotice:
         created_at=_aware(row["created_at"]),  # type: ignore[arg-type]
         sent_at=_aware(row["sent_at"]),
         delivered_at=_aware(row["delivered_at"]),
+        delivery=row.get("delivery"),
+        said_by=row.get("said_by"),
+        last_error=row.get("last_error"),
     )
 
 
@@ -180,15 +198,23 @@ class NoticeOutbox:
                 if row["next_attempt_at"] > now:
                     blocked.add(conversation)
                     continue
+                delivery = uuid.uuid4().hex
                 taken = conn.execute(
                     notices.update()
                     .where(notices.c.id == row["id"])
                     .where(notices.c.status == "pending")
-                    .values(status="sending", attempts=row["attempts"] + 1)
+                    .values(status="sending", attempts=row["attempts"] + 1, delivery=delivery)
                 ).rowcount
                 if taken:
                     claimed.append(
-                        _stored({**row, "status": "sending", "attempts": row["attempts"] + 1})
+                        _stored(
+                            {
+                                **row,
+                                "status": "sending",
+                                "attempts": row["attempts"] + 1,
+                                "delivery": delivery,
+                            }
+                        )
                     )
                 if len(claimed) >= limit:
                     break
@@ -206,16 +232,8 @@ class NoticeOutbox:
                 .values(status="pending", attempts=notices.c.attempts - 1)
             )
 
-    def mark_sent(self, notice_id: int) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                notices.update()
-                .where(notices.c.id == notice_id)
-                .where(notices.c.status == "sending")
-                .values(status="sent", sent_at=_naive_utc(utc_now()), last_error=None)
-            )
-
     def retry_later(self, notice_id: int, error: str, delay_s: float, give_up: bool) -> None:
+        """Attempt failed: pending again after `delay_s`, or `failed` for good."""
         with self._engine.begin() as conn:
             conn.execute(
                 notices.update()
@@ -228,20 +246,50 @@ class NoticeOutbox:
                 )
             )
 
-    def mark_delivered(self, notice_id: int) -> StoredNotice | None:
-        """Claim the notice for uttering: returns it the first time only."""
+    def mark_said(self, notice_id: int, delivery: str) -> StoredNotice | None:
+        """The action is about to utter the notice for attempt `delivery`: returns it, or None
+        when that attempt is not the one in flight (a late duplicate, or already delivered)."""
         with self._engine.begin() as conn:
             taken = conn.execute(
                 notices.update()
                 .where(notices.c.id == notice_id)
-                .where(notices.c.delivered_at.is_(None))
-                .where(notices.c.status.in_(("pending", "sending", "sent", "failed")))
-                .values(status="delivered", delivered_at=_naive_utc(utc_now()))
+                .where(notices.c.status == "sending")
+                .where(notices.c.delivery == delivery)
+                # Once per attempt, even if Rasa ran the action twice in one turn.
+                .where(or_(notices.c.said_by.is_(None), notices.c.said_by != delivery))
+                .values(said_by=delivery)
             ).rowcount
             if not taken:
                 return None
             row = conn.execute(select(notices).where(notices.c.id == notice_id)).mappings().first()
         return _stored(row) if row else None
+
+    def not_said(self, notice_id: int, delivery: str, reason: str) -> None:
+        """The action refused attempt `delivery` (e.g. another conversation): why, for the
+        notifier, which decides between a retry and giving up."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                notices.update()
+                .where(notices.c.id == notice_id)
+                .where(notices.c.delivery == delivery)
+                .values(last_error=reason[:500])
+            )
+
+    def confirm(self, notice_id: int, delivery: str) -> bool:
+        """Rasa answered 200 to attempt `delivery`: delivered if that attempt's action said it
+        (Rasa's answer means its output channel took every message); False otherwise."""
+        now = _naive_utc(utc_now())
+        with self._engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    notices.update()
+                    .where(notices.c.id == notice_id)
+                    .where(notices.c.status == "sending")
+                    .where(notices.c.delivery == delivery)
+                    .where(notices.c.said_by == delivery)
+                    .values(status="delivered", sent_at=now, delivered_at=now, last_error=None)
+                ).rowcount
+            )
 
     def get(self, notice_id: int) -> StoredNotice | None:
         with self._engine.connect() as conn:

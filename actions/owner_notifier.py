@@ -1,9 +1,12 @@
 """Sends queued notices to the owner through Rasa's external events.
 
 `POST /conversations/{id}/trigger_intent?output_channel=<channel>` with the intent
-`EXTERNAL_notice` and the notice's id: Rasa runs `action_deliver_notice`, which reads the notice
-from the store and utters it on a channel that can push (callback or socketio). Rasa down or
-slow means a retry with backoff; notices for one conversation go in order.
+`EXTERNAL_notice`, the notice's id and this attempt's delivery id: Rasa runs
+`action_deliver_notice`, which checks the conversation, records that this attempt said the
+notice and utters it on a channel that can push (callback or socketio). The notice is delivered
+only when that happened and Rasa answered 200 (see actions.notices). Anything else is retried
+with backoff, in order per conversation; a notice that cannot be said (another conversation, or
+every attempt failed) is marked failed and logged as an error with its reason.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from actions.notices import NoticeOutbox, StoredNotice
+from actions.notices import REFUSED_PREFIX, NoticeOutbox, StoredNotice
 
 logger = logging.getLogger(__name__)
 
@@ -90,31 +93,44 @@ class OwnerNotifier:
             f"{self._rasa_url}/conversations/{quote(notice.conversation_id, safe='')}"
             "/trigger_intent"
         )
-        params = {"output_channel": notice.output_channel}
+        # The tracker in Rasa's answer is not needed: leaving it out keeps a long
+        # conversation's notice as cheap as a new one's.
+        params = {"output_channel": notice.output_channel, "include_events": "NONE"}
         if self._token:
             params["token"] = self._token
-        body = {"name": EXTERNAL_INTENT, "entities": {"notice_id": str(notice.id)}}
+        body = {
+            "name": EXTERNAL_INTENT,
+            "entities": {"notice_id": str(notice.id), "notice_delivery": notice.delivery},
+        }
         error = None
+        final = False
         try:
             async with session.post(url, params=params, json=body) as resp:
                 await resp.read()
                 if resp.status == 200:
-                    await asyncio.to_thread(self._outbox.mark_sent, notice.id)
-                    await asyncio.to_thread(self._on_sent, notice)
-                    return True
-                error = f"Rasa answered {resp.status}"
+                    if await asyncio.to_thread(self._outbox.confirm, notice.id, notice.delivery):
+                        await asyncio.to_thread(self._on_sent, notice)
+                        return True
+                    current = await asyncio.to_thread(self._outbox.get, notice.id)
+                    refused = current.last_error if current is not None else None
+                    # The action refused it (another conversation): no retry can say it.
+                    final = bool(refused and refused.startswith(REFUSED_PREFIX))
+                    error = refused or "Rasa answered, but the notice's action did not say it"
+                else:
+                    error = f"Rasa answered {resp.status}"
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
             error = f"{type(err).__name__}: {err}"
         cap = URGENT_BACKOFF_CAP_S if notice.urgent else BACKOFF_CAP_S
         delay = min(BACKOFF_S * 2 ** (notice.attempts - 1), cap)
-        give_up = notice.attempts >= MAX_ATTEMPTS
+        give_up = final or notice.attempts >= MAX_ATTEMPTS
         (logger.error if give_up else logger.warning)(
-            "notice %s (%s) not delivered (attempt %d): %s%s",
+            "notice %s (%s) for conversation %s not delivered (attempt %d): %s%s",
             notice.id,
             notice.kind,
+            notice.conversation_id,
             notice.attempts,
             error,
-            "; giving up" if give_up else "",
+            "; giving up, the owner was not told" if give_up else "; will retry",
         )
         await asyncio.to_thread(self._outbox.retry_later, notice.id, error or "", delay, give_up)
         return False

@@ -45,6 +45,14 @@ def add(outbox: NoticeOutbox, notice: Notice) -> int:
     return notice_id
 
 
+def deliver(outbox: NoticeOutbox, notice_id: int) -> None:
+    """One attempt that goes through: claimed, said by the action, confirmed by Rasa's 200."""
+    [claimed] = [n for n in outbox.claim_due(limit=500) if n.id == notice_id]
+    assert claimed.delivery is not None
+    assert outbox.mark_said(notice_id, claimed.delivery) is not None
+    assert outbox.confirm(notice_id, claimed.delivery)
+
+
 def status(outbox: NoticeOutbox, notice_id: int) -> str:
     stored = outbox.get(notice_id)
     assert stored is not None
@@ -87,7 +95,7 @@ def test_a_dedupe_key_admits_one_notice(outbox):
     [only] = outbox.all()
     assert only.params["position"] == 5
     # The key holds even once the first notice is final.
-    assert outbox.mark_delivered(first) is not None
+    deliver(outbox, first)
     assert outbox.enqueue(position(key="CALL-1:call_position:v1"), CONV, CHANNEL) is None
 
 
@@ -115,16 +123,6 @@ def test_claim_due_honours_the_limit(outbox):
     ids = [add(outbox, position(pos=p, call=f"CALL-{p}")) for p in range(5)]
     assert [n.id for n in outbox.claim_due(limit=2)] == ids[:2]
     assert [n.id for n in outbox.claim_due(limit=10)] == ids[2:]
-
-
-def test_mark_sent(outbox):
-    notice_id = add(outbox, position())
-    outbox.mark_sent(notice_id)  # not claimed: nothing happens
-    assert status(outbox, notice_id) == "pending"
-    outbox.claim_due()
-    outbox.mark_sent(notice_id)
-    stored = outbox.get(notice_id)
-    assert stored is not None and stored.status == "sent" and stored.sent_at is not None
 
 
 def test_retry_later_waits_for_the_backoff(outbox, memory, monkeypatch):
@@ -165,46 +163,85 @@ def test_retry_later_only_touches_a_notice_being_sent(outbox):
     assert status(outbox, notice_id) == "pending"
 
 
-def test_mark_delivered_returns_the_notice_once(outbox):
+def test_each_attempt_has_its_own_delivery_id(outbox, monkeypatch):
     notice_id = add(outbox, position())
-    first = outbox.mark_delivered(notice_id)
-    assert first is not None and first.id == notice_id
-    assert first.status == "delivered" and first.delivered_at is not None
-    assert outbox.mark_delivered(notice_id) is None
-    assert outbox.mark_delivered(notice_id + 100) is None
-    # Delivered is final: it is never claimed again.
+    [first] = outbox.claim_due()
+    outbox.retry_later(notice_id, "Rasa answered 503", delay_s=0, give_up=False)
+    [second] = outbox.claim_due()
+    assert first.delivery and second.delivery and first.delivery != second.delivery
+
+
+def test_delivered_only_when_said_by_this_attempt_and_confirmed(outbox):
+    notice_id = add(outbox, position())
+    [claimed] = outbox.claim_due()
+    # Rasa answered 200, but the action never said it: not delivered.
+    assert not outbox.confirm(notice_id, claimed.delivery)
+    assert status(outbox, notice_id) == "sending"
+    said = outbox.mark_said(notice_id, claimed.delivery)
+    assert said is not None and said.id == notice_id and said.said_by == claimed.delivery
+    assert status(outbox, notice_id) == "sending"  # said, but Rasa has not answered yet
+    assert outbox.confirm(notice_id, claimed.delivery)
+    stored = outbox.get(notice_id)
+    assert stored is not None and stored.status == "delivered" and stored.delivered_at
+    # Delivered is final: never claimed, said or confirmed again.
     assert outbox.claim_due() == []
+    assert outbox.mark_said(notice_id, claimed.delivery) is None
+    assert not outbox.confirm(notice_id, claimed.delivery)
 
 
-@pytest.mark.parametrize("state", ["sending", "sent", "failed"])
-def test_a_notice_can_be_delivered_from_any_unfinished_state(outbox, state):
+def test_a_failed_push_leaves_the_notice_to_be_said_again(outbox):
+    """Said by the action, but Rasa's push to the relay failed (it answered 500): the
+    retry says it again, and only the retry's own saying counts."""
     notice_id = add(outbox, position())
-    if state != "pending":
-        outbox.claim_due()
-    if state == "sent":
-        outbox.mark_sent(notice_id)
-    if state == "failed":
-        outbox.retry_later(notice_id, "gone", 0, give_up=True)
-    assert status(outbox, notice_id) == state
-    assert outbox.mark_delivered(notice_id) is not None
-    assert outbox.mark_delivered(notice_id) is None
+    [first] = outbox.claim_due()
+    assert outbox.mark_said(notice_id, first.delivery) is not None
+    outbox.retry_later(notice_id, "Rasa answered 500", delay_s=0, give_up=False)
+    assert status(outbox, notice_id) == "pending"
+    [second] = outbox.claim_due()
+    # The first attempt's late answer cannot confirm the second.
+    assert not outbox.confirm(notice_id, first.delivery)
+    assert outbox.mark_said(notice_id, first.delivery) is None
+    assert not outbox.confirm(notice_id, second.delivery)  # not said by the second yet
+    assert outbox.mark_said(notice_id, second.delivery) is not None
+    assert outbox.confirm(notice_id, second.delivery)
 
 
-def test_a_superseded_notice_is_never_delivered(outbox):
+def test_a_notice_is_said_once_per_attempt(outbox):
+    notice_id = add(outbox, position())
+    [claimed] = outbox.claim_due()
+    assert outbox.mark_said(notice_id, claimed.delivery) is not None
+    assert outbox.mark_said(notice_id, claimed.delivery) is None
+
+
+def test_not_said_records_why_for_the_attempt_only(outbox, memory):
+    notice_id = add(outbox, position())
+    [claimed] = outbox.claim_due()
+    outbox.not_said(notice_id, "another-attempt", "refused: stale")
+    assert last_error(memory, notice_id) is None
+    outbox.not_said(notice_id, claimed.delivery, "refused: another conversation")
+    assert last_error(memory, notice_id) == "refused: another conversation"
+    assert not outbox.confirm(notice_id, claimed.delivery)
+
+
+def test_a_superseded_notice_is_never_said(outbox):
     old = add(outbox, position(pos=5))
     add(outbox, position(pos=3))
     assert status(outbox, old) == "superseded"
-    assert outbox.mark_delivered(old) is None
+    assert outbox.mark_said(old, "any") is None
 
 
 def test_recover_puts_sends_cut_short_back_in_the_queue(outbox):
     sending = add(outbox, position(call="CALL-1"))
-    sent = add(outbox, position(call="CALL-2"))
+    sent = add(outbox, Notice("call_queued", {}, subject="CALL-2", dedupe_key="CALL-2:q"))
+    deliver(outbox, sent)
     outbox.claim_due()
-    outbox.mark_sent(sent)
     pending = add(outbox, position(call="CALL-3"))
     assert outbox.recover() == 1
-    assert [status(outbox, n) for n in (sending, sent, pending)] == ["pending", "sent", "pending"]
+    assert [status(outbox, n) for n in (sending, sent, pending)] == [
+        "pending",
+        "delivered",
+        "pending",
+    ]
     claimed = {n.id: n.attempts for n in outbox.claim_due()}
     assert claimed == {sending: 2, pending: 1}
     assert outbox.recover() == 2
@@ -239,15 +276,16 @@ def test_superseding_spares_other_kinds_and_notices_already_on_their_way(outbox)
     )
     offer = add(outbox, Notice("callback_offer", {}, subject="CALL-1", dedupe_key="o"))
     sent = add(outbox, position(pos=5))
-    outbox.claim_due(limit=10)
-    outbox.mark_sent(sent)
+    claimed = {n.id: n for n in outbox.claim_due(limit=10)}
+    # The position is on its way (said, Rasa not answered yet): not superseded under it.
+    assert outbox.mark_said(sent, claimed[sent].delivery) is not None
     # Make the first two pending again, as after a restart.
-    assert outbox.recover() == 2
+    outbox.release([connected, offer])
     newer = add(outbox, position(pos=2))
     assert [status(outbox, n) for n in (connected, offer, sent, newer)] == [
         "pending",
         "pending",
-        "sent",
+        "sending",
         "pending",
     ]
 
@@ -277,7 +315,7 @@ def test_behind_a_notice_waiting_for_a_retry_its_conversation_waits(outbox):
     [a, b, c] = outbox.claim_due()
     outbox.retry_later(first, "Rasa answered 503", delay_s=60, give_up=False)
     outbox.release([second])
-    outbox.mark_sent(other)
+    assert outbox.mark_said(other, c.delivery) is not None and outbox.confirm(other, c.delivery)
     assert outbox.claim_due() == []  # `second` waits behind `first`
     stored = outbox.get(second)
     assert stored is not None and (stored.status, stored.attempts) == ("pending", 0)
