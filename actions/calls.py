@@ -400,6 +400,11 @@ class ActionCallDecision(Action):
             dispatcher.utter_message(response="utter_call_none_active")
             return _clear_decision()
         name = await provider_name(svc, record.provider)
+        # Taking the call puts the owner through, which is what holding the company means;
+        # a no (a callback or a hang-up) or a yes to a callback would speak for the owner.
+        sends_for_owner = (question == "take_call") != yes
+        if sends_for_owner and await refuse_if_held(svc, record.provider, dispatcher):
+            return _clear_decision()
         if question == "take_call":
             decision = await (svc.calls.take(record) if yes else svc.calls.decline(record, "owner"))
             self._say(dispatcher, svc, decision, name, domain)

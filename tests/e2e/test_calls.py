@@ -193,6 +193,22 @@ def test_no_answer_on_a_company_the_owner_holds_leaves_the_agent_on_the_line(sta
     assert (stored(stack, call["id"]) or {})["handoff"] == "timed_out"
 
 
+def test_a_no_on_a_company_the_owner_holds_sends_it_nothing(stack, call_desk):
+    """The owner took Voltra over, then says no to "take the call?": Stand-in neither asks
+    Voltra for a callback nor hangs up on its agent."""
+    desk = call_desk
+    who = sender()
+    say(stack.config.rasa_url, who, "call voltra about the charging port")
+    call = only_call(desk, VOLTRA)
+    say(stack.config.rasa_url, who, "let me talk to Voltra myself")
+    desk.post(f"/_sim/calls/{call['id']}/connect")
+    wait_pushed(stack, who, "Take the call?")
+    replies = say(stack.config.rasa_url, who, "no")
+    assert any("handling Voltra Motors yourself" in r for r in replies), replies
+    call = only_call(desk, VOLTRA)
+    assert call["state"] == "agent_connected" and call["callback"] is None, call
+
+
 def test_owner_hangs_up_mid_hold(stack, call_desk):
     desk = call_desk
     who = sender()
