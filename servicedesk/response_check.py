@@ -109,6 +109,11 @@ class ResponseChecker:
                 "problems": found,
             }
             log.warning("answer does not match the OpenAPI document: %s", json.dumps(line))
-            with self._lock, self.out_path.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(line) + "\n")
+            try:
+                with self._lock:
+                    self.out_path.parent.mkdir(parents=True, exist_ok=True)
+                    with self.out_path.open("a", encoding="utf-8") as out:
+                        out.write(json.dumps(line) + "\n")
+            except OSError:
+                log.exception("could not record the mismatch in %s", self.out_path)
         return found

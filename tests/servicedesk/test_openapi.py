@@ -278,3 +278,8 @@ def test_the_desk_records_answers_that_do_not_match(tmp_path: Path, document: Do
     assert lines[2]["url_path"] == url
     assert lines[2]["problems"][0]["problem"] == "status not documented"
     assert "secret words" not in out.read_text()
+    # The file's folder removed meanwhile (a temp dir cleaned up): made again, not an error.
+    moved = tmp_path / "gone" / "violations.jsonl"
+    checker.out_path = moved
+    assert checker.check("GET", "/health", "/health", 200, "application/json", bad)
+    assert len(moved.read_text().splitlines()) == 1
