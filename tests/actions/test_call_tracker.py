@@ -864,17 +864,7 @@ def test_a_restarted_tracker_resumes_every_active_call(world):
         homecare, _ = await place(w, tracker, HOMECARE, "my fridge is broken")
         await tracker.hang_up(homecare)
         # A walk cut short: dialled and recorded, then the process died before any key.
-        call = await tracker.dialer.place(HOMECARE, "my washing machine leaks", "cut:place", CONV)
-        w.store.create(
-            call,
-            account_id="HC-44120",
-            reason="my washing machine leaks",
-            topic="new_repair",
-            conversation_id=CONV,
-            output_channel=CHANNEL,
-            notify={"walking": True, "key": "cut", "presses": 0, "wrong_turns": 0, "tried": {}},
-            steps=[],
-        )
+        call = await cut_walk(tracker, w.store, "cut:place")
         return nimbus, brightgrid, homecare, call.id
 
     nimbus, brightgrid, homecare, cut = w.run(before_restart())
@@ -903,6 +893,22 @@ def test_a_restarted_tracker_resumes_every_active_call(world):
     assert kinds(w.queued(nimbus.call_id)) == ["call_position"]
 
 
+async def cut_walk(tracker, store, key: str):
+    """A HomeCare call dialled and recorded, then cut short (the process died) before any key."""
+    call = await tracker.dialer.place(HOMECARE, "my washing machine leaks", key, CONV)
+    store.create(
+        call,
+        account_id="HC-44120",
+        reason="my washing machine leaks",
+        topic="new_repair",
+        conversation_id=CONV,
+        output_channel=CHANNEL,
+        notify={"walking": True, "key": "cut", "presses": 0, "wrong_turns": 0, "tried": {}},
+        steps=[],
+    )
+    return call
+
+
 async def until(check, what: str, timeout_s: float = 10.0) -> None:
     """wait_until for a scenario running in the event loop the condition depends on."""
     deadline = time.monotonic() + timeout_s
@@ -921,17 +927,7 @@ def test_a_walk_cut_short_waits_while_the_owner_holds_the_company(world):
         svc = runtime.services()
         try:
             tracker = svc.calls
-            call = await tracker.dialer.place(HOMECARE, "my washing machine leaks", "cut", CONV)
-            tracker.store.create(
-                call,
-                account_id="HC-44120",
-                reason="my washing machine leaks",
-                topic="new_repair",
-                conversation_id=CONV,
-                output_channel=CHANNEL,
-                notify={"walking": True, "key": "cut", "presses": 0, "wrong_turns": 0, "tried": {}},
-                steps=[],
-            )
+            call = await cut_walk(tracker, tracker.store, "cut")
             svc.handoffs.open("owner_request", CONV, provider=HOMECARE, subject=HOMECARE)
             asked: list[str] = []
             holds = tracker.owner_holds

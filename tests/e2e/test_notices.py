@@ -31,6 +31,22 @@ def queued_notices(stack: Stack, who: str) -> list[dict]:
     )
 
 
+def said_and_delivered(stack: Stack, who: str, timeout_s: float) -> list[dict]:
+    """Wait until the position news reached `who` and its notice is marked delivered."""
+    assert stack.inbox is not None
+    messages = stack.inbox.wait_for(
+        lambda ms: any("now number 4," in (m.get("text") or "") for m in ms),
+        recipient=who,
+        timeout_s=timeout_s,
+    )
+    wait_until(
+        lambda: [n["status"] for n in queued_notices(stack, who)] == ["delivered"],
+        timeout_s=20,
+        what="the notice marked delivered once said",
+    )
+    return messages
+
+
 def notice_id(stack: Stack, who: str) -> int:
     [notice] = queued_notices(stack, who)
     return int(notice["id"])
@@ -46,16 +62,7 @@ def test_a_notice_is_said_in_its_conversation_whatever_its_id(
     assert any("number 6" in r for r in replies), replies
     call_desk.advance(240)  # two places up: news worth a push
     assert stack.inbox is not None
-    stack.inbox.wait_for(
-        lambda ms: any("now number 4," in (m.get("text") or "") for m in ms),
-        recipient=who,
-        timeout_s=30,
-    )
-    wait_until(
-        lambda: [n["status"] for n in queued_notices(stack, who)] == ["delivered"],
-        timeout_s=20,
-        what="the notice marked delivered once said",
-    )
+    said_and_delivered(stack, who, timeout_s=30)
     # Said once, to exactly that id, and to no look-alike.
     said = [
         m
@@ -90,16 +97,7 @@ def test_a_notice_the_relay_does_not_take_is_retried_and_said_once(
         assert stack.inbox.texts(who) == []
     finally:
         stack.inbox.available = True
-    messages = stack.inbox.wait_for(
-        lambda ms: any("now number 4," in (m.get("text") or "") for m in ms),
-        recipient=who,
-        timeout_s=90,
-    )
-    wait_until(
-        lambda: [n["status"] for n in queued_notices(stack, who)] == ["delivered"],
-        timeout_s=20,
-        what="the notice delivered once the relay took it",
-    )
+    messages = said_and_delivered(stack, who, timeout_s=90)
     [notice] = queued_notices(stack, who)
     said = [m for m in stack.inbox.messages(who) if "now number 4," in (m.get("text") or "")]
     assert len(said) == 1, messages
