@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -48,6 +48,7 @@ MAX_SENDER_LENGTH = 255
 # Stand-in asks for a shorter one when it is more), far below what would burden NLU.
 MAX_MESSAGE_LENGTH = 20000
 PUSH_TIMEOUT_S = 10.0
+DONE = "DONE"  # the end of a streamed turn, as Rasa's own rest channel marks it
 
 
 class PushFailed(RuntimeError):
@@ -185,20 +186,17 @@ class OwnerRestInput(RestInput):
         async def stream(resp: Any) -> None:
             queue: asyncio.Queue = asyncio.Queue()
 
-            class _Queued(CollectingOutputChannel):
-                async def _persist_message(self, message: dict[str, Any]) -> None:
-                    await queue.put(message)
-
             async def turn() -> None:
+                output = QueueOutputChannel(queue)
                 try:
                     await on_new_message(
-                        owner_message(self.token, text, _Queued(), sender, self.name(), metadata)
+                        owner_message(self.token, text, output, sender, self.name(), metadata)
                     )
                 finally:
-                    await queue.put(None)
+                    await queue.put(DONE)
 
             task = asyncio.ensure_future(turn())
-            while (message := await queue.get()) is not None:
+            while (message := await queue.get()) != DONE:
                 await resp.write(json.dumps(message) + "\n")
             await task
 

@@ -52,26 +52,46 @@ def stamped_by_owner(token: str | None, latest_message: dict, conversation_id: s
     return hmac.compare_digest(expected, given)
 
 
+def sign_body(secret: str, body: bytes, timestamp: int) -> str:
+    """`t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>." + body>`: the signature scheme of
+    the provider webhooks (`X-ServiceDesk-Signature`) and of Stand-in's pushes alike."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def body_signed(
+    secret: str, body: bytes, header: str | None, tolerance_s: float, now: float | None = None
+) -> bool:
+    """True when `header` signs exactly `body` with `secret`, within `tolerance_s` of now.
+    Several v1 values are allowed, so a sender can sign with an old and a new secret."""
+    if not header:
+        return False
+    timestamps: list[str] = []
+    macs: list[str] = []
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep and key == "t":
+            timestamps.append(value)
+        elif sep and key == "v1":
+            macs.append(value)
+    if len(timestamps) != 1 or not timestamps[0].isdigit() or not macs:
+        return False
+    timestamp = int(timestamps[0])
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_s:
+        return False
+    expected = sign_body(secret, body, timestamp).rpartition("v1=")[2]
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
+
+
 def sign_push(token: str, body: bytes, timestamp: int | None = None) -> str:
     """The signature header value for a message pushed to the owner's relay."""
-    at = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(token.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={mac}"
+    return sign_body(token, body, int(time.time()) if timestamp is None else timestamp)
 
 
 def push_signed(token: str, body: bytes, header: str | None, now: float | None = None) -> bool:
     """Whether `header` signs exactly `body` with `token`, within five minutes of now."""
-    if not header:
-        return False
-    parts = dict(p.strip().partition("=")[::2] for p in header.split(","))
-    at, mac = parts.get("t", ""), parts.get("v1", "")
-    if not at.isdigit() or not mac:
-        return False
-    current = time.time() if now is None else now
-    if abs(current - int(at)) > PUSH_TOLERANCE_S:
-        return False
-    expected = sign_push(token, body, int(at)).rpartition("v1=")[2]
-    return hmac.compare_digest(expected, mac)
+    return body_signed(token, body, header, PUSH_TOLERANCE_S, now)
 
 
 def token_matches(token: str | None, given: str | None) -> bool:

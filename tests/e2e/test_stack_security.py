@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.error
@@ -20,6 +21,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from launcher.conversation import http_json, say
@@ -144,6 +146,26 @@ def test_the_owners_channels_take_nothing_without_the_token(stack: Stack, channe
     status, answer = http_json("POST", f"{url}?token=not-the-owners-token-123", message)
     assert status == 401, answer
     assert not [e for e in tracker_events(stack, who) if e["event"] == "user"]
+
+
+def test_rasas_console_client_talks_with_the_owner_token(stack: Stack):
+    """`make shell` is Rasa's console client: it streams the replies (`?stream=true`) and sends
+    the owner token as `?token=`."""
+    from rasa.core.channels.console import _send_message_receive_stream
+
+    async def turn(token: str) -> list[dict]:
+        return [
+            reply
+            async for reply in _send_message_receive_stream(
+                stack.config.rasa_url, token, "e2e-shell", "what are my preferences?"
+            )
+        ]
+
+    replies = asyncio.run(turn(stack.config.owner_token))
+    assert any("spending limit" in (r.get("text") or "").lower() for r in replies), replies
+    with pytest.raises(aiohttp.ClientResponseError) as refused:
+        asyncio.run(turn("not-the-owners-token-123"))
+    assert refused.value.status == 401
 
 
 @pytest.mark.parametrize(
