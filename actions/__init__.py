@@ -4,7 +4,7 @@ Modules are split by job: settings, owner profile, service-desk client, provider
 problem inference, and one module per capability (service_requests, ...).
 """
 
-from actions.log_masking import install_log_masking
+from actions.core.log_masking import install_log_masking
 
 __version__ = "0.1.0"
 

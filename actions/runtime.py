@@ -11,24 +11,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from actions.call_store import CallStore
-from actions.call_tracker import CallTracker
-from actions.case_feedback import CaseFeedback
-from actions.case_memory import CaseMemory
-from actions.device_store import DeviceStore
-from actions.dialer import ServiceDeskDialer
-from actions.handoff_catalogue import catalogue
-from actions.handoff_catalogue import wait_s as handoff_wait_s
-from actions.handoffs import HandoffRegistry
-from actions.notices import NoticeOutbox
-from actions.owner_profile import OwnerProfile, load_profile
-from actions.preference_store import PreferenceStore
-from actions.provider_directory import ProviderDirectory
-from actions.provider_questions import QuestionWatcher
-from actions.servicedesk_client import ServiceDeskClient
-from actions.settings import PUSH_CHANNELS, Settings, settings
-from actions.telemetry_config import TelemetryConfig, telemetry_config
-from actions.telemetry_intake import TelemetryIntake
+from actions.calls.dialer import ServiceDeskDialer
+from actions.calls.tracker import CallTracker
+from actions.core.settings import PUSH_CHANNELS, Settings, settings
+from actions.devices.config import TelemetryConfig, telemetry_config
+from actions.devices.intake import TelemetryIntake
+from actions.handoff.case_feedback import CaseFeedback
+from actions.handoff.catalogue import catalogue
+from actions.handoff.catalogue import wait_s as handoff_wait_s
+from actions.handoff.provider_questions import QuestionWatcher
+from actions.handoff.registry import HandoffRegistry
+from actions.owner.profile import OwnerProfile, load_profile
+from actions.providers.client import ServiceDeskClient
+from actions.providers.directory import ProviderDirectory
+from actions.store.calls import CallStore
+from actions.store.case_memory import CaseMemory
+from actions.store.devices import DeviceStore
+from actions.store.notices import NoticeOutbox
+from actions.store.preferences import PreferenceStore
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def services() -> Services:
         store=CallStore(memory.engine, notices),
         outbox=notices,
         profile=profile,
-        # The same owner key as actions.preferences: the profile's phone number.
+        # The same owner key as actions.journeys.preferences: the profile's phone number.
         preferences=lambda: preferences.load(profile.owner.phone, profile.preferences),
         answer_timeout_s=handoff_wait_s("agent_connected", config),
         poll_interval_s=config.call_poll_s,
@@ -102,7 +102,7 @@ def services() -> Services:
     )
     # The call tracker's timeout asks whether the owner has taken the company over before it
     # talks to the company; owner_control imports this module, hence the late import.
-    from actions.owner_control import owner_holds
+    from actions.handoff.owner_control import owner_holds
 
     async def held(provider: str) -> bool:
         return await owner_holds(svc, provider) is not None

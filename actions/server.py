@@ -20,13 +20,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.device_worker import DeviceWorker
-from actions.errors import ConfigError
-from actions.hold_monitor import HoldMonitor
-from actions.owner_notifier import OwnerNotifier
-from actions.provider_webhooks import SIGNATURE_HEADER, error, receive
+from actions.calls.hold_monitor import HoldMonitor
+from actions.core.errors import ConfigError
+from actions.devices.worker import DeviceWorker
+from actions.notify.owner_notifier import OwnerNotifier
+from actions.providers.subscriptions import stay_subscribed
+from actions.providers.webhooks import SIGNATURE_HEADER, error, receive
 from actions.runtime import services
-from actions.webhook_subscriptions import stay_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def route_name(request: Request) -> str | None:
 
 
 async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
-    """A provider's event delivery; see actions.provider_webhooks.receive."""
+    """A provider's event delivery; see actions.providers.webhooks.receive."""
     try:
         svc = services()
         status, body = await asyncio.to_thread(
@@ -70,7 +70,7 @@ async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
 
 
 async def telemetry(request: Request, device_id: str) -> HTTPResponse:
-    """A device's event; see actions.telemetry_intake."""
+    """A device's event; see actions.devices.intake."""
     try:
         status, body = await asyncio.to_thread(
             services().telemetry.receive,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from actions.errors import ConfigError
+from actions.core.errors import ConfigError
 from devicesim.scenarios import SCENARIOS, Event, build
 from devicesim.sender import DeskError, desk_now, play
 

@@ -1,7 +1,7 @@
 """Telemetry scenarios: realistic event streams for the owner's seeded devices and meters.
 
-Each scenario turns a start time into a list of events, one `POST /telemetry/{device_id}` body
-each (see actions/telemetry_models.py), sorted by time. Everything is deterministic: the same
+Each scenario turns a start time into a list of events, one `POST /telemetry/{device_id}` body each
+(see actions/devices/telemetry_models.py), sorted by time. Everything is deterministic: the same
 scenario, start and options give the same events with the same ids, so replaying a stream is
 idempotent, while another start gives new ids. The thresholds and codes match telemetry.yml.
 """

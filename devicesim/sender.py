@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from actions.owner_profile import load_profile
+from actions.owner.profile import load_profile
 from devicesim.scenarios import Event
 from launcher.conversation import http_json
 from launcher.processes import PROJECT_ROOT

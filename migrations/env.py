@@ -1,8 +1,8 @@
 """Alembic environment for Stand-in's store.
 
-Run two ways: programmatically by `actions.case_memory` (which hands over an open connection in
-`config.attributes["connection"]`), or by the `alembic` CLI, which reads STANDIN_DB_URL through
-`actions.settings`. Logging is left alone: the action server configures its own.
+Run two ways: programmatically by `actions.store.case_memory` (which hands over an open connection
+in `config.attributes["connection"]`), or by the `alembic` CLI, which reads STANDIN_DB_URL through
+`actions.core.settings`. Logging is left alone: the action server configures its own.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from actions.store_schema import metadata
+from actions.store.schema import metadata
 
 config = context.config
 target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
-    from actions.settings import load_settings
+    from actions.core.settings import load_settings
 
     context.configure(url=load_settings().db_url, target_metadata=target_metadata)
     with context.begin_transaction():
@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from actions.settings import load_settings
+    from actions.core.settings import load_settings
 
     engine = create_engine(load_settings().db_url, future=True)
     with engine.connect() as conn:

@@ -2,8 +2,8 @@
 
 - Rasa's `rest` and `callback` channels (`rasa_addons.owner_channels`) take a message only with
   the owner's token (`STANDIN_OWNER_TOKEN`), and stamp each message they take with a MAC over
-  its conversation, message id and text. The action server (`actions.consents`) records a yes
-  to a cost or a cancellation only from a message carrying a valid stamp: the stamp is made
+  its conversation, message id and text. The action server (`actions.handoff.consents`) records a
+  yes to a cost or a cancellation only from a message carrying a valid stamp: the stamp is made
   with a key only holders of the token have, and it names a message id the channel chose, so
   it can neither be forged nor copied onto another message by a channel that lets its client
   set metadata (stock socket.io does).

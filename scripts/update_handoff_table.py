@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.handoff_catalogue import load_catalogue  # noqa: E402
+from actions.handoff.catalogue import load_catalogue  # noqa: E402
 
 README = ROOT / "README.md"
 START, END = "<!-- handoffs:start -->", "<!-- handoffs:end -->"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.errors import ConfigError
-from actions.handoff_catalogue import POINTS, SAFE_DEFAULTS, load_catalogue
+from actions.core.errors import ConfigError
+from actions.handoff.catalogue import POINTS, SAFE_DEFAULTS, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())

@@ -26,7 +26,7 @@ def uttered_by_code() -> dict[str, set[str] | None]:
     STATUS_RESPONSES included). Parameters are checked where the call names its response(s).
     """
     found: dict[str, set[str] | None] = {}
-    for path in (ROOT / "actions").glob("*.py"):
+    for path in (ROOT / "actions").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and str(node.value).startswith("utter_"):
@@ -87,7 +87,7 @@ def test_catalogue_lists_exactly_what_the_code_and_forms_utter():
 def test_catalogue_rule_can_never_fire():
     [rule] = CATALOGUE["rules"]
     assert rule["condition"] == [{"slot_was_set": [{"response_catalogue": True}]}]
-    for path in (ROOT / "actions").glob("*.py"):
+    for path in (ROOT / "actions").rglob("*.py"):
         assert "response_catalogue" not in path.read_text(), f"{path} sets the guard slot"
 
 
@@ -104,7 +104,7 @@ def test_every_uttered_response_exists_with_its_parameters():
 
 def test_no_owner_facing_sentences_in_action_code():
     # Owner-facing text is translated later; a dispatcher call with text= would bypass that.
-    for path in (ROOT / "actions").glob("*.py"):
+    for path in (ROOT / "actions").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "utter_message":

@@ -12,8 +12,9 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, settings
-from actions.case_memory import CaseMemory
+from actions import runtime
+from actions.core import settings
+from actions.store.case_memory import CaseMemory
 from launcher.stack import demo_keys
 from rasa_addons.owner_stamp import STAMP_KEY, stamp
 from tests.actions.store_fixtures import postgres_database, sqlite_url

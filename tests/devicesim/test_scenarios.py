@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.diagnosis import Sample, threshold_held
-from actions.owner_profile import load_profile
-from actions.telemetry_config import load_telemetry_config
-from actions.telemetry_models import TelemetryBody
+from actions.devices.config import load_telemetry_config
+from actions.devices.diagnosis import Sample, threshold_held
+from actions.devices.telemetry_models import TelemetryBody
+from actions.owner.profile import load_profile
 from devicesim import sender
 from devicesim.scenarios import SCENARIOS, Event, build
 

@@ -88,7 +88,7 @@ def _forget_everything(stack: Stack) -> None:
     Without this, cases of tickets the reset desk no longer knows would linger from one test
     to the next; a real deployment never sees its company forget tickets.
     """
-    from actions.store_schema import metadata
+    from actions.store.schema import metadata
 
     engine = create_engine(f"sqlite:///{stand_in_db(stack)}")
     with engine.begin() as conn:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from actions.provider_webhooks import provider_secret, sign
+from actions.providers.webhooks import provider_secret, sign
 from launcher.conversation import say
 from launcher.stack import Stack, demo_keys
 from tests.conftest import DeskProcess, wait_until

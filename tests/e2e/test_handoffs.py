@@ -16,7 +16,7 @@ import json
 import time
 from typing import Any
 
-from actions.provider_webhooks import provider_secret, sign
+from actions.providers.webhooks import provider_secret, sign
 from launcher.conversation import say
 from launcher.stack import Stack, demo_keys
 from tests.conftest import DeskProcess, wait_until

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.owner_profile import load_profile
-from actions.provider_webhooks import provider_secret
+from actions.owner.profile import load_profile
+from actions.providers.webhooks import provider_secret
 from launcher.stack import DEMO_ENV_FILE, Stack
 from logmask import is_secret_name
 from tests.conftest import PROJECT_ROOT

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.case_memory import CaseMemory
-from actions.provider_webhooks import provider_secret, sign
-from actions.webhook_subscriptions import subscription_url
+from actions.providers.subscriptions import subscription_url
+from actions.providers.webhooks import provider_secret, sign
+from actions.store.case_memory import CaseMemory
 from launcher.processes import PROJECT_ROOT, ManagedProcess, free_port
 from launcher.stack import demo_keys
 from tests.actions.store_fixtures import sqlite_url

@@ -1,0 +1,1 @@
+"""Phone calls: the call actions, the tracker, dialers, menu navigation and the hold monitor."""

@@ -1,0 +1,1 @@
+"""Shared by every capability: settings, errors, phrases, parsing, idempotency keys, log masking."""

@@ -1,0 +1,1 @@
+"""Devices: telemetry intake, models and config, diagnosis, the worker, incidents and notices."""

@@ -1,0 +1,1 @@
+"""Handing control to the owner: the catalogue, handoff records, answers, notices, consents."""

@@ -1,0 +1,1 @@
+"""The owner's journeys: requests, follow-up, appointments, parts, readings, and the rest."""

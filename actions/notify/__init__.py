@@ -1,0 +1,1 @@
+"""Delivery of notices to the owner's conversation (the outbox's consumer)."""

@@ -1,0 +1,31 @@
+"""The base of every form's validation: only the owner's own messages fill a form.
+
+A notice pushed by the action server arrives as an external event (`trigger_intent`), and
+Rasa runs the active form on it first. Its text ("EXTERNAL: EXTERNAL_notice") must never
+become an answer: a form's validation extracts nothing from it, so Rasa rejects the form for
+that turn and the notice is said, then the form waits for the owner as before.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.owner.messages import owner_said_it
+
+
+class OwnerFormValidation(FormValidationAction):
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not owner_said_it(tracker):
+            return []
+        return await super().run(dispatcher, tracker, domain)

@@ -1,0 +1,1 @@
+"""The companies: the service-desk client, the provider directory, webhooks and subscriptions."""

@@ -1,0 +1,120 @@
+"""The provider directory: which companies exist, their names, aliases and categories.
+
+Fetched from the service desk with one of the owner's keys and cached for a while, so that
+matching a provider name does not cost a request per turn. A stale copy is used when the desk
+cannot be reached, because names and aliases rarely change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+from actions.owner.profile import OwnerProfile
+from actions.providers.client import DeskError, Provider, ServiceDeskClient
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation and spacing folded: "Nimbus-Telecom!" -> "nimbus telecom"."""
+    return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+class ProviderDirectory:
+    def __init__(self, client: ServiceDeskClient, profile: OwnerProfile, ttl_s: float) -> None:
+        self._client = client
+        self._profile = profile
+        self._ttl_s = ttl_s
+        self._providers: list[Provider] = []
+        self._fetched_at = float("-inf")
+        self._lock: asyncio.Lock | None = None
+
+    async def providers(self) -> list[Provider]:
+        """The directory; raises DeskError only when it was never fetched and cannot be."""
+        if time.monotonic() - self._fetched_at < self._ttl_s:
+            return self._providers
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self._ttl_s:
+                return self._providers
+            try:
+                self._providers = await self._fetch()
+                self._fetched_at = time.monotonic()
+            except DeskError:
+                if not self._providers:
+                    raise
+        return self._providers
+
+    async def _fetch(self) -> list[Provider]:
+        last_error: DeskError | None = None
+        # Any of the owner's keys may read the directory; try the next if one is refused.
+        for account in self._profile.accounts:
+            try:
+                key = self._profile.api_key(account)
+            except Exception:
+                continue
+            try:
+                return await self._client.list_providers(key)
+            except DeskError as err:
+                last_error = err
+        raise last_error or DeskError("no API key is configured for any account")
+
+    async def get(self, provider_id: str) -> Provider | None:
+        return next((p for p in await self.providers() if p.id == provider_id), None)
+
+    async def match(self, text: str) -> Provider | None:
+        """The provider that `text` names by id, name or alias, in any case.
+
+        An exact match of the whole text wins; otherwise the longest name or alias found as
+        whole words inside the text ("report it to nimbus please").
+        """
+        wanted = normalise(text)
+        if not wanted:
+            return None
+        providers = await self.providers()
+        best: tuple[int, Provider] | None = None
+        for provider in providers:
+            for name in _names(provider):
+                if name == wanted:
+                    return provider
+                if re.search(rf"\b{re.escape(name)}\b", wanted):
+                    if best is None or len(name) > best[0]:
+                        best = (len(name), provider)
+        return best[1] if best else None
+
+    async def known_names(self) -> list[str]:
+        """Names of the providers the owner has an account with, for questions to the owner."""
+        return [p.name for p in await self.providers() if self._profile.account_for(p.id)]
+
+
+def _names(provider: Provider) -> list[str]:
+    names = [provider.id, provider.id.replace("-", " "), provider.name, *provider.aliases]
+    return [n for n in {normalise(n) for n in names} if n]
+
+
+async def display_name(svc: object, provider_id: str | None) -> str:
+    """The provider's name for the owner ("HomeCare Appliances"), or its id if unknown."""
+    if not provider_id:
+        return ""
+    try:
+        provider = await svc.directory.get(provider_id)  # type: ignore[attr-defined]
+    except DeskError:
+        provider = None
+    return provider.name if provider else provider_id
+
+
+async def provider_meant(svc: object, tracker: object, owned_only: bool = False) -> Provider | None:
+    """The provider the owner's latest message names: its `provider` entity first, then the
+    words; with `owned_only`, only one the owner has an account with."""
+    said = next(tracker.get_latest_entity_values("provider"), None)  # type: ignore[attr-defined]
+    text = tracker.latest_message.get("text") or ""  # type: ignore[attr-defined]
+    for candidate in (said, text):
+        if candidate:
+            found = await svc.directory.match(str(candidate))  # type: ignore[attr-defined]
+            owned = found is not None and svc.profile.account_for(found.id)  # type: ignore[attr-defined]
+            if found is not None and (owned or not owned_only):
+                return found
+    return None

@@ -1,0 +1,256 @@
+"""Work out what a problem report is about from the owner's own words.
+
+Keyword evidence only, on purpose: it is predictable, explainable to the owner, and when the
+evidence is weak or ambiguous the form asks instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from actions.owner.profile import OwnerProfile
+from actions.providers.client import Provider
+from actions.providers.directory import normalise
+
+# Words that point at a category id. A category counts only if the provider offers it.
+CATEGORY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "internet": (
+        "internet",
+        "wifi",
+        "wi fi",
+        "broadband",
+        "connection",
+        "dropping",
+        "drops",
+        "offline",
+        "router",
+        "slow",
+        "disconnect",
+        "disconnects",
+        "disconnecting",
+        "online",
+        "signal",
+    ),
+    "mobile": ("mobile", "phone", "sim", "calls", "texts", "sms", "data", "roaming", "4g", "5g"),
+    "billing": (
+        "bill",
+        "billing",
+        "invoice",
+        "charge",
+        "charged",
+        "overcharged",
+        "payment",
+        "refund",
+        "price",
+        "fee",
+        "direct debit",
+    ),
+    "technician_visit": ("technician", "engineer", "visit", "install", "installation"),
+    "cancellation": ("cancel", "cancellation", "terminate", "end my contract"),
+    "roadside": (
+        "breakdown",
+        "broke down",
+        "stranded",
+        "roadside",
+        "tow",
+        "flat tyre",
+        "flat tire",
+    ),
+    "battery": ("battery", "range", "coolant", "cooling"),
+    "charging": ("charging", "charge port", "charging port", "charger", "won t charge", "plug"),
+    "repairs": ("repair", "service", "noise", "brake", "brakes", "warning light", "fault"),
+    "parts": ("part", "parts", "spare", "replacement"),
+    "outage": ("outage", "power cut", "no power", "blackout", "no electricity", "no gas"),
+    "meter_readings": ("meter", "reading", "readings"),
+    "leak": ("leak", "leaking", "leaks", "burst", "flood", "flooding", "dripping", "pipe"),
+    "water_quality": ("brown", "cloudy", "smell", "taste", "discoloured", "pressure", "quality"),
+    "repair": (
+        "broken",
+        "not working",
+        "stopped working",
+        "leaking",
+        "fridge",
+        "freezer",
+        "washing",
+        "washer",
+        "drain",
+        "door",
+        "noise",
+        "warm",
+        "error",
+        "repair",
+    ),
+    "installation": ("install", "installation", "set up", "setup", "fit"),
+}
+
+SEVERITY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "urgent": (
+        "urgent",
+        "emergency",
+        "asap",
+        "right now",
+        "flood",
+        "flooding",
+        "burst",
+        "dangerous",
+    ),
+    "high": (
+        "completely",
+        "no internet",
+        "not working at all",
+        "can t work",
+        "stranded",
+        "no power",
+    ),
+    "low": ("no rush", "whenever", "not urgent", "minor", "low priority"),
+}
+
+# The owner's request around the problem ("can you report it to X", "tell X that ...").
+_CLAUSE_END = re.compile(r"[.!?;\n]|,\s*(?:can|could|would|will|please|so)\b", re.IGNORECASE)
+_VERB = r"(?:report|tell|inform|notify|raise|let|open|file|log)"
+_OBJECT = (
+    r"(?:\s+(?:it|this|them|that|(?:a|an|the)\s+(?:ticket|complaint|problem|issue|fault|repair)))?"
+)
+_LEADING_REQUEST = re.compile(
+    rf"^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
+    rf"(?:i\s+(?:want|need|would\s+like)\s+to\s+)?{_VERB}\b{_OBJECT}"
+    rf"(?:\s+(?:to|with))?(?:\s+know)?(?:\s+that)?(?:\s+|$)",
+    re.IGNORECASE,
+)
+_TRAILING_REQUEST = re.compile(
+    rf"[,\s]*\b(?:and\s+)?(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
+    rf"{_VERB}\b{_OBJECT}(?:\s+(?:to|with))?(?:\s+know)?\s*$",
+    re.IGNORECASE,
+)
+_FILLER = {
+    "a",
+    "an",
+    "the",
+    "my",
+    "i",
+    "it",
+    "is",
+    "to",
+    "of",
+    "and",
+    "with",
+    "for",
+    "at",
+    "me",
+    "our",
+    "this",
+    "that",
+    "problem",
+    "issue",
+    "report",
+    "ticket",
+    "open",
+    "something",
+    "wrong",
+    "there",
+    "hi",
+    "hello",
+    "hey",
+    "please",
+    "can",
+    "you",
+    "want",
+    "need",
+    "have",
+    "has",
+    "got",
+    "fault",
+}
+
+
+def _problem_words(text: str, provider: Provider | None) -> str:
+    """The part of the owner's first sentence that says what is wrong, in their own words."""
+    core = _CLAUSE_END.split(text.strip(), maxsplit=1)[0]
+    if provider is not None:
+        for name in sorted({provider.name, provider.id, *provider.aliases}, key=len, reverse=True):
+            core = re.sub(
+                rf"\s*\b(?:to|with|at|from)?\s*{re.escape(name)}\b", " ", core, flags=re.I
+            )
+    core = re.sub(r"\s+", " ", core).strip(" ,-")
+    core = _TRAILING_REQUEST.sub("", _LEADING_REQUEST.sub("", core))
+    core = re.sub(r"\bplease\b", " ", core, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", core).strip(" ,-")
+
+
+def _hits(text: str, words: tuple[str, ...]) -> int:
+    return sum(1 for w in words if re.search(rf"\b{re.escape(normalise(w))}\b", text))
+
+
+def _without_provider(text: str, provider: Provider | None) -> str:
+    clean = normalise(text)
+    if provider is not None:
+        for name in sorted({provider.name, provider.id, *provider.aliases}, key=len, reverse=True):
+            clean = re.sub(rf"\b{re.escape(normalise(name))}\b", " ", clean)
+    return clean
+
+
+def infer_category(text: str, provider: Provider) -> str | None:
+    """The provider's category with the most keyword hits; None when none or tied."""
+    clean = _without_provider(text, provider)
+    scores = []
+    for category in provider.categories:
+        words = CATEGORY_KEYWORDS.get(category.id, ()) + (category.name, category.id)
+        scores.append((_hits(clean, words), category.id))
+    scores.sort(reverse=True)
+    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+        return None
+    return scores[0][1]
+
+
+def match_category(answer: str, provider: Provider) -> str | None:
+    """The category the owner picked when asked: by id, name, number or keywords."""
+    clean = normalise(answer)
+    for index, category in enumerate(provider.categories, start=1):
+        if clean in (normalise(category.id), normalise(category.name), str(index)):
+            return category.id
+    return infer_category(answer, provider)
+
+
+def infer_severity(text: str) -> str:
+    clean = normalise(text)
+    for severity in ("urgent", "high", "low"):
+        if _hits(clean, SEVERITY_KEYWORDS[severity]):
+            return severity
+    return "normal"
+
+
+def describes_a_problem(text: str, provider: Provider | None) -> bool:
+    """True when the words say what is wrong, not only "report a problem to X"."""
+    words = [w for w in normalise(_problem_words(text, provider)).split() if w not in _FILLER]
+    return len(words) >= 2
+
+
+def summarise(text: str, provider: Provider | None, limit: int = 120) -> str:
+    """A one-line summary: the owner's first clause, without the request to report it."""
+    core = _problem_words(text, provider) or text.strip()
+    core = core[0].upper() + core[1:]
+    return core if len(core) <= limit else core[: limit - 1].rstrip() + "…"
+
+
+# What owners call their devices, by the kind in the profile.
+DEVICE_WORDS: dict[str, tuple[str, ...]] = {
+    "fridge": ("fridge", "freezer", "refrigerator"),
+    "washing_machine": ("washing machine", "washer", "washing"),
+    "car": ("car", "vehicle", "ev"),
+    "router": ("router", "wifi", "wi fi", "broadband", "internet"),
+}
+
+
+def device_provider(text: str, profile: OwnerProfile) -> str | None:
+    """The provider of the one device of the owner's that `text` mentions, else None."""
+    clean = f" {normalise(text)} "
+    providers = {
+        account.provider
+        for account in profile.accounts
+        for device in account.devices
+        if any(
+            f" {normalise(w)} " in clean
+            for w in (*DEVICE_WORDS.get(device.kind, ()), device.kind, device.name or device.kind)
+        )
+    }
+    return providers.pop() if len(providers) == 1 else None

@@ -1,0 +1,95 @@
+import pytest
+
+from actions.providers.client import Provider
+from actions.providers.problem_inference import (
+    describes_a_problem,
+    infer_category,
+    infer_severity,
+    match_category,
+    summarise,
+)
+
+
+def provider(pid: str, name: str, aliases: list[str], categories: list[str]) -> Provider:
+    return Provider(
+        id=pid,
+        name=name,
+        aliases=aliases,
+        categories=[{"id": c, "name": c.replace("_", " ").title()} for c in categories],
+    )
+
+
+NIMBUS = provider(
+    "nimbus-telecom",
+    "Nimbus Telecom",
+    ["Nimbus"],
+    ["internet", "mobile", "billing", "technician_visit", "cancellation"],
+)
+HOMECARE = provider(
+    "homecare-appliances",
+    "HomeCare Appliances",
+    ["HomeCare"],
+    ["repair", "installation", "parts", "billing"],
+)
+
+
+@pytest.mark.parametrize(
+    "text, prov, expected",
+    [
+        ("my internet keeps dropping, can you report it to Nimbus?", NIMBUS, "internet"),
+        ("wifi not working", NIMBUS, "internet"),
+        ("i was overcharged on my nimbus bill", NIMBUS, "billing"),
+        ("my phone has no signal", NIMBUS, None),  # phone vs signal: a tie, so ask
+        ("the fridge is leaking", HOMECARE, "repair"),
+        ("report a problem to Nimbus", NIMBUS, None),
+    ],
+)
+def test_category(text, prov, expected):
+    assert infer_category(text, prov) == expected
+
+
+def test_answer_to_the_category_question():
+    assert match_category("2", NIMBUS) == "mobile"
+    assert match_category("Technician Visit", NIMBUS) == "technician_visit"
+    assert match_category("the bill", NIMBUS) == "billing"
+    assert match_category("pizza", NIMBUS) is None
+
+
+def test_severity():
+    assert infer_severity("URGENT the pipe burst") == "urgent"
+    assert infer_severity("no internet at all since yesterday") == "high"
+    assert infer_severity("no rush, the bill looks odd") == "low"
+    assert infer_severity("my internet keeps dropping") == "normal"
+
+
+def test_a_request_without_a_problem_is_not_a_description():
+    assert not describes_a_problem("I want to report a problem to Nimbus", NIMBUS)
+    assert not describes_a_problem("report a problem", None)
+    assert not describes_a_problem("i need to report an issue", None)
+    assert not describes_a_problem("can you report something for me", None)
+    assert not describes_a_problem("i have a problem", None)
+    assert describes_a_problem("my internet keeps dropping, can you report it to Nimbus?", NIMBUS)
+    assert describes_a_problem("the fridge is leaking", None)
+
+
+def test_summary_keeps_the_problem_and_drops_the_request():
+    assert summarise("my internet keeps dropping, can you report it to Nimbus?", NIMBUS) == (
+        "My internet keeps dropping"
+    )
+    for said, summary in [
+        ("tell Nimbus my wifi is down", "My wifi is down"),
+        (
+            "the wifi keeps disconnecting, please tell Nimbus Telecom",
+            "The wifi keeps disconnecting",
+        ),
+        ("the router keeps rebooting, let Nimbus know", "The router keeps rebooting"),
+        (
+            "raise a ticket with Nimbus my internet keeps disconnecting",
+            "My internet keeps disconnecting",
+        ),
+        ("report that my bill is wrong to nimbus", "My bill is wrong"),
+        ("my internet is down. Please sort it out", "My internet is down"),
+    ]:
+        assert summarise(said, NIMBUS) == summary, said
+    long = "x" * 300
+    assert len(summarise(long, None)) == 120
