@@ -1,16 +1,15 @@
-"""The route table and the one wrapper every endpoint goes through.
+"""The one wrapper every endpoint goes through, and the context its handler is given.
 
-Registering each route once (method, path, body/query/response models) lets the wrapper apply
-auth, rate limit, faults, validation and idempotency uniformly, and lets openapi.py generate the
-document from the same table, so the two cannot drift apart.
-"""
+Every route is registered once in `route_table`; `install` wraps each the same way (auth, rate
+limit, faults, validation, idempotency), and openapi.py documents the same table, so the two
+cannot drift apart."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,44 +19,11 @@ from sanic.response import HTTPResponse
 from . import idempotency
 from .auth import authenticate, client_from
 from .errors import ApiError, validation_error
+from .route_table import ROUTES, RouteSpec
 from .seed import ACCOUNTS, PROVIDERS
 
 if TYPE_CHECKING:
     from .desk import Desk
-
-
-@dataclass
-class RouteSpec:
-    method: str
-    path: str  # OpenAPI style: /v1/tickets/{ticket_id}
-    handler: Callable[..., Any]
-    summary: str
-    tag: str
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    status: int = 200
-    auth: bool = True
-    creates: bool = False  # takes an Idempotency-Key
-    sim: bool = False  # only with SERVICE_DESK_SIM_CONTROL=1
-    # Statuses the handler itself raises; openapi.error_statuses adds those every route of
-    # its kind can answer (401, 429, 400, 404 for an unknown id, ...).
-    errors: list[int] = field(default_factory=list)
-
-
-ROUTES: list[RouteSpec] = []
-
-
-def route(method: str, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Register a handler: `handler(ctx, [body=...], [query=...], **path_params)`."""
-
-    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        summary = kwargs.pop("summary", None) or (handler.__doc__ or "").strip().split("\n")[0]
-        tag = kwargs.pop("tag", path.split("/")[2] if path.startswith("/v1/") else "desk")
-        ROUTES.append(RouteSpec(method, path, handler, summary, tag, **kwargs))
-        return handler
-
-    return register
 
 
 @dataclass

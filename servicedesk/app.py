@@ -9,7 +9,7 @@ from pathlib import Path
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from . import routes  # noqa: F401  (registers every route in api.ROUTES)
+from . import routes  # noqa: F401  (registers every route in route_table.ROUTES)
 from .api import install
 from .config import Settings
 from .desk import Desk

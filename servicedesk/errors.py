@@ -11,6 +11,8 @@ from sanic import Request
 from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 from sanic.response import HTTPResponse
 
+from .route_table import ROUTES
+
 log = logging.getLogger("servicedesk")
 
 
@@ -78,8 +80,6 @@ def api_error_response(err: ApiError) -> HTTPResponse:
 
 def allowed_methods(path: str) -> list[str]:
     """Methods registered for `path` (for the Allow header of a 405)."""
-    from .api import ROUTES
-
     out = set()
     for spec in ROUTES:
         pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(spec.path))

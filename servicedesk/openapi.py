@@ -21,9 +21,9 @@ from pydantic.schema import get_flat_models_from_models, get_model_name_map
 from pydantic.schema import schema as pydantic_schema
 
 from . import __version__
-from .api import ROUTES, RouteSpec
 from .idempotency import MAX_KEY_LENGTH
 from .models import Error
+from .route_table import ROUTES, RouteSpec
 
 REF = "#/components/schemas/"
 STATUS_TEXT = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import from_datetime, to_iso
 from ..errors import ApiError, field_error, invalid_state, not_found
 from ..ids import new_id
@@ -17,6 +17,7 @@ from ..models import (
     SlotList,
     SlotsQuery,
 )
+from ..route_table import route
 from ..seed import PROVIDERS, SLOT_LENGTH_S, locations
 from ..slots import SlotError, generate, parse_slot_id, public_location, slot_view
 from ..store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import from_datetime, to_iso
 from ..errors import ApiError, field_error, invalid_state, not_found
 from ..ids import new_id
@@ -18,6 +18,7 @@ from ..models import (
     Request,
     TransferCreate,
 )
+from ..route_table import route
 from ..simulation import (
     MAX_WRONG_DIGITS,
     call_end,

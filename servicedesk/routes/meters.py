@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import from_datetime, to_iso
 from ..errors import ApiError, field_error, not_found
 from ..ids import new_id
 from ..models import MeterReading, MeterReadingCreate, MeterReadingList, MeterReadingsQuery
+from ..route_table import route
 
 FUTURE_TOLERANCE_S = 60  # clocks on devices drift a little
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import to_iso
 from ..errors import field_error, invalid_state, not_found
 from ..ids import new_id
 from ..models import PartList, PartOrder, PartOrderCreate, PartOrderList, PartsQuery, Request
+from ..route_table import route
 from ..seed import PARTS, PROVIDERS, find_part, locations
 from ..simulation import ORDER_SHIP_S
 

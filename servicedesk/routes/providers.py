@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import to_iso
 from ..errors import not_found
 from ..models import Account, Provider, ProviderList
+from ..route_table import route
 from ..seed import OWNERS, PROVIDERS, public_provider
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import to_iso
 from ..errors import ApiError, invalid_state, not_found
 from ..models import (
@@ -19,6 +19,7 @@ from ..models import (
     SimRateLimit,
     SimTicketStatus,
 )
+from ..route_table import route
 from ..seed import GENERAL, PROVIDERS
 from ..simulation import (
     call_callback_due,

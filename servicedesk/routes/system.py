@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import to_iso
 from ..models import Generic, Health
+from ..route_table import route
 
 
 @route("GET", "/health", response=Health, auth=False, tag="desk")

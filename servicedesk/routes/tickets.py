@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, Result, route
+from ..api import Ctx, Result
 from ..clock import to_iso
 from ..errors import field_error, invalid_state, not_found
 from ..ids import new_id
@@ -18,6 +18,7 @@ from ..models import (
     TicketList,
     TicketsQuery,
 )
+from ..route_table import route
 from ..seed import PROVIDERS
 from ..simulation import (
     TERMINAL_TICKET,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import Ctx, route
+from ..api import Ctx
 from ..clock import to_iso
 from ..errors import not_found
 from ..ids import new_id
 from ..models import Deleted, Webhook, WebhookCreate, WebhookList
+from ..route_table import route
 
 
 def public_webhook(sub: dict[str, Any]) -> dict[str, Any]:
