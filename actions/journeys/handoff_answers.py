@@ -1,5 +1,7 @@
 """The owner's yes or no to a handoff question asked outside forms and calls: "take it over
-yourself?" after two misunderstandings, and a contract change or escalation read back.
+yourself?" after two misunderstandings, "report it?" about a device, and a contract change or
+escalation read back. The questions come from several capabilities (handoff, devices,
+journeys), so their one answering action sits here, above them all.
 
 Only the owner's own message answers (never an external event), and only while the question
 still stands: a lapsed question was answered by its safe default already, and the owner was
