@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: install train demo run shell test lint validate pytest stories nlu-report lock clean bench
+.PHONY: install train demo run shell test lint imports validate pytest stories nlu-report lock clean bench
 
 install: $(STAMP)
 
@@ -45,6 +45,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# No import circle among the modules of actions/ and servicedesk/, and actions/ keeps its layers
+# (the table at the top of the script).
+imports: install
+	$(PY) scripts/check_imports.py
+
 validate: install
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
@@ -54,7 +59,7 @@ pytest: train
 stories: train
 	$(RASA) test core --model models --stories tests --fail-on-prediction-errors --out results/stories
 
-test: lint validate train pytest stories
+test: lint imports validate train pytest stories
 
 lock:
 	rm -rf /tmp/standin-lock && $$($(PY) -c 'import sys; print(sys.base_prefix)')/bin/python3 -m venv /tmp/standin-lock
