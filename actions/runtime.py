@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from actions.calls.dialer import ServiceDeskDialer
 from actions.calls.tracker import CallTracker
-from actions.core.settings import PUSH_CHANNELS, Settings, settings
+from actions.core.settings import Settings, settings
 from actions.devices.config import TelemetryConfig, telemetry_config
 from actions.devices.intake import TelemetryIntake
 from actions.handoff.case_feedback import CaseFeedback
 from actions.handoff.catalogue import catalogue
 from actions.handoff.catalogue import wait_s as handoff_wait_s
+from actions.handoff.owner_hold import owner_holds
 from actions.handoff.provider_questions import QuestionWatcher
 from actions.handoff.registry import HandoffRegistry
 from actions.owner.profile import OwnerProfile, load_profile
@@ -28,6 +28,7 @@ from actions.store.calls import CallStore
 from actions.store.case_memory import CaseMemory
 from actions.store.devices import DeviceStore
 from actions.store.notices import NoticeOutbox
+from actions.store.owner_preferences import owner_key
 from actions.store.preferences import PreferenceStore
 
 
@@ -63,8 +64,8 @@ def services() -> Services:
         store=CallStore(memory.engine, notices),
         outbox=notices,
         profile=profile,
-        # The same owner key as actions.journeys.preferences: the profile's phone number.
-        preferences=lambda: preferences.load(profile.owner.phone, profile.preferences),
+        # The same owner key as the conversation's preferences (store.owner_preferences).
+        preferences=lambda: preferences.load(owner_key(profile), profile.preferences),
         answer_timeout_s=handoff_wait_s("agent_connected", config),
         poll_interval_s=config.call_poll_s,
     )
@@ -73,7 +74,7 @@ def services() -> Services:
     )
     calls.handoffs = handoffs
     devices = DeviceStore(memory.engine)
-    load_prefs = lambda: preferences.load(profile.owner.phone, profile.preferences)  # noqa: E731
+    load_prefs = lambda: preferences.load(owner_key(profile), profile.preferences)  # noqa: E731
     telemetry = TelemetryIntake(
         profile=profile,
         config=telemetry_config(),
@@ -100,12 +101,11 @@ def services() -> Services:
         devices=devices,
         telemetry=telemetry,
     )
-    # The call tracker's timeout asks whether the owner has taken the company over before it
-    # talks to the company; owner_control imports this module, hence the late import.
-    from actions.handoff.owner_control import owner_holds
 
+    # The call tracker's timeout asks whether the owner has taken the company over before it
+    # talks to the company.
     async def held(provider: str) -> bool:
-        return await owner_holds(svc, provider) is not None
+        return await owner_holds(handoffs, provider) is not None
 
     calls.owner_holds = held
     return svc
@@ -114,9 +114,3 @@ def services() -> Services:
 def owner_conversation(config: Settings, profile: OwnerProfile) -> str:
     """Where news nobody asked for in a conversation goes (devices, scheduled readings)."""
     return config.owner_conversation or profile.owner.phone
-
-
-def push_channel(svc: Services, tracker: Any) -> str:
-    """Where the owner's notices go: the channel they use when it can push, else the default."""
-    latest = tracker.get_latest_input_channel()
-    return latest if latest in PUSH_CHANNELS else svc.settings.notify_channel

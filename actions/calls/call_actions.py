@@ -30,11 +30,13 @@ from actions.devices.notices import KINDS as DEVICE_KINDS
 from actions.devices.notices import say_device_notice
 from actions.handoff.notices import HANDLED_KINDS, say_handoff_notice
 from actions.handoff.owner_control import refuse_if_held
-from actions.journeys.follow_up import local_time, named_provider, provider_name
-from actions.journeys.try_again import turn_marker
+from actions.notify.channels import push_channel
+from actions.owner.messages import turn_marker
+from actions.owner.wording import local_time
 from actions.providers.client import Call, DeskRejected, DeskTimeout, DeskUnavailable, Provider
-from actions.providers.directory import provider_meant
-from actions.runtime import Services, push_channel, services
+from actions.providers.directory import display_name, provider_meant
+from actions.providers.naming import named_provider
+from actions.runtime import Services, services
 from actions.store.calls import CallRecord
 from actions.store.notices import REFUSED_PREFIX, Notice
 
@@ -123,7 +125,7 @@ def reason_from(text: str, provider: Provider | None) -> str:
 def _when(svc: Services, value: Any) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return local_time(value, svc) if isinstance(value, datetime) else "?"
+    return local_time(value, svc.profile) if isinstance(value, datetime) else "?"
 
 
 def _clock(svc: Services, value: datetime) -> str:
@@ -135,7 +137,7 @@ async def say_notice(
 ) -> list[EventType]:
     """Utter one notice; returns the slot events it implies (an open question)."""
     params = notice.params
-    name = await provider_name(svc, params.get("provider") or "")
+    name = await display_name(svc, params.get("provider") or "")
     if notice.kind == "agent_connected":
         record = await asyncio.to_thread(svc.calls.store.get, notice.subject or "")
         if record is None or record.handoff != "waiting":
@@ -184,7 +186,7 @@ async def _calls_meant(svc: Services, tracker: Tracker, active_only: bool) -> li
     records = await asyncio.to_thread(svc.calls.store.latest, None, tracker.sender_id, active_only)
     said = next(tracker.get_latest_entity_values("provider"), None)
     text = tracker.latest_message.get("text") or ""
-    provider = named_provider(svc, str(said or "")) or named_provider(svc, text)
+    provider = named_provider(svc.profile, str(said or "")) or named_provider(svc.profile, text)
     if provider is not None:
         records = [r for r in records if r.provider == provider]
     return records
@@ -231,7 +233,7 @@ class ActionPlaceCall(Action):
         )
         try:
             record, notices = await svc.calls.place(
-                tracker.sender_id, push_channel(svc, tracker), provider, reason, key
+                tracker.sender_id, push_channel(svc.settings, tracker), provider, reason, key
             )
         except ConfigError as err:
             logger.error("cannot call %s: %s", provider.id, err)
@@ -271,7 +273,7 @@ class ActionPlaceCall(Action):
 async def _say_status(
     dispatcher: CollectingDispatcher, svc: Services, record: CallRecord, domain: DomainDict
 ) -> list[EventType]:
-    name = await provider_name(svc, record.provider)
+    name = await display_name(svc, record.provider)
     call = Call.parse_obj(record.snapshot)
     response = STATUS_RESPONSES.get(record.state, "utter_call_status_ended")
     dispatcher.utter_message(
@@ -318,12 +320,12 @@ class ActionHangUp(Action):
             dispatcher.utter_message(response="utter_call_none_active")
             return _clear_decision()
         if len(records) > 1:
-            names = ", ".join([await provider_name(svc, r.provider) for r in records])
+            names = ", ".join([await display_name(svc, r.provider) for r in records])
             dispatcher.utter_message(response="utter_call_which_call", providers=names)
             return []
         record = records[0]
         decision = await svc.calls.hang_up(record)
-        name = await provider_name(svc, record.provider)
+        name = await display_name(svc, record.provider)
         response = {
             "hung_up": "utter_call_hung_up",
             "already_ended": "utter_call_already_ended",
@@ -339,7 +341,7 @@ async def _callback(
     why: str,
     domain: DomainDict,
 ) -> list[EventType]:
-    name = await provider_name(svc, record.provider)
+    name = await display_name(svc, record.provider)
     provider = svc.calls.providers.get(record.provider) or await svc.directory.get(record.provider)
     if provider is None or not provider.callbacks_offered:
         dispatcher.utter_message(response="utter_call_no_callbacks", provider_name=name)
@@ -399,7 +401,7 @@ class ActionCallDecision(Action):
         if record is None:
             dispatcher.utter_message(response="utter_call_none_active")
             return _clear_decision()
-        name = await provider_name(svc, record.provider)
+        name = await display_name(svc, record.provider)
         # Taking the call puts the owner through, which is what holding the company means;
         # a no (a callback or a hang-up) or a yes to a callback would speak for the owner.
         sends_for_owner = (question == "take_call") != yes
@@ -460,7 +462,7 @@ class ActionCallHistory(Action):
             dispatcher.utter_message(response="utter_call_history_none")
             return []
         record = records[0]
-        name = await provider_name(svc, record.provider)
+        name = await display_name(svc, record.provider)
         dispatcher.utter_message(
             response="utter_call_history_header",
             provider_name=name,

@@ -21,9 +21,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.phrases import response_text
 from actions.handoff.registry import ask_owner, owner_answered
-from actions.journeys.parts import destination, money
 from actions.owner.profile import Meter
+from actions.owner.wording import money
 from actions.providers.directory import display_name
+from actions.providers.part_destinations import destination
 from actions.runtime import Services
 from actions.store.case_memory import utc_now
 from actions.store.devices import (

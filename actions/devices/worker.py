@@ -24,10 +24,8 @@ from actions.core.errors import ConfigError
 from actions.devices.config import Problem
 from actions.devices.intake import add_device_notice
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent
-from actions.handoff.owner_control import owner_holds
-from actions.journeys.appointments import offered_slot
+from actions.handoff.owner_hold import owner_holds
 from actions.journeys.parts import HOME_DELIVERY, VOLTRA_CENTRES
-from actions.journeys.preferences import current_preferences
 from actions.providers.client import (
     DeskError,
     DeskRejected,
@@ -36,6 +34,7 @@ from actions.providers.client import (
     PartOrderCreate,
     TicketCreate,
 )
+from actions.providers.offered_slots import offered_slot
 from actions.runtime import Services
 from actions.store.case_memory import utc_now
 from actions.store.devices import (
@@ -50,6 +49,7 @@ from actions.store.devices import (
     Submission,
 )
 from actions.store.notices import Notice
+from actions.store.owner_preferences import current_preferences
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class DeviceWorker:
         if problem is None:
             await self._fail(incident, None, "the problem is no longer in telemetry.yml")
             return
-        if await owner_holds(self.svc, incident.provider) is not None:
+        if await owner_holds(self.svc.handoffs, incident.provider) is not None:
             await asyncio.to_thread(
                 self.svc.devices.move,
                 incident.id,
@@ -359,7 +359,7 @@ class DeviceWorker:
 
     async def submit(self, submission: Submission) -> None:
         svc = self.svc
-        if await owner_holds(svc, submission.provider) is not None:
+        if await owner_holds(svc.handoffs, submission.provider) is not None:
             await asyncio.to_thread(
                 svc.devices.move_submission,
                 submission.id,

@@ -34,10 +34,10 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
-from actions.journeys.preferences import current_preferences
 from actions.owner.messages import owner_stamped
 from actions.runtime import Services
 from actions.store.case_memory import utc_now
+from actions.store.owner_preferences import current_preferences
 
 PARTS_ORDER = "parts_order"  # the consent subject for parts orders
 GRANTED, REFUSED, WITHIN_LIMIT = "granted", "refused", "within_limit"
@@ -197,7 +197,7 @@ async def permission_from_this_turn(
     a slot alone is no yes."""
     latest = getattr(tracker, "latest_message", None) or {}
     intent = (latest.get("intent") or {}).get("name")
-    if intent != "affirm" or not owner_stamped(svc, tracker):
+    if intent != "affirm" or not owner_stamped(svc.settings.owner_token, tracker):
         return None
     return await record_permission(
         svc,

@@ -20,7 +20,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.core.idempotency import request_key
-from actions.journeys.try_again import sending_credentials
+from actions.handoff.owner_control import sending_credentials
 from actions.providers.client import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
 from actions.providers.directory import display_name
 from actions.runtime import Services

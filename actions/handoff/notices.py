@@ -23,8 +23,8 @@ from actions.core.phrases import phrase
 from actions.handoff.case_summary import CaseSummary, case_summary, consent_words
 from actions.handoff.provider_questions import IDENTITY_POINT, QUESTION_POINT
 from actions.handoff.registry import LAPSE_NOTICE
-from actions.journeys.follow_up import local_time, status_words
-from actions.journeys.stop import TASK_SLOTS
+from actions.owner.forms import TASK_SLOTS
+from actions.owner.wording import local_time, status_words
 from actions.providers.directory import display_name
 from actions.runtime import Services
 from actions.store.notices import Notice
@@ -156,7 +156,7 @@ OUTCOME_PHRASES = {
 
 
 def _when(svc: Services, at: datetime | None) -> str:
-    return local_time(at, svc) if at else "?"
+    return local_time(at, svc.profile) if at else "?"
 
 
 async def say_case_closed(

@@ -2,9 +2,10 @@
 back ("take it back").
 
 While the owner holds a company, Stand-in starts nothing there: every sender asks
-`owner_holds` before it sends (through `pending_requests.sending_credentials` and the call
-actions), and the provider's questions are not answered or pushed. Updates from that company
-are still recorded, and told when the owner hands it back. Other companies are served as usual.
+`owner_holds` (handoff.owner_hold) before it sends, through `sending_credentials` here or the
+call actions, and the provider's questions are not answered or pushed. Updates from that
+company are still recorded, and told when the owner hands it back. Other companies are served
+as usual.
 
 The hold is the `owner_request` handoff (handoff.yml) in the case memory, so it survives
 restarts and is the same for every conversation of the owner. It has no deadline: it ends only
@@ -14,29 +15,29 @@ when the owner says so.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.core.errors import ConfigError
+from actions.handoff.owner_hold import POINT, owner_holds
 from actions.handoff.registry import Handoff, ask_owner
-from actions.journeys.follow_up import named_provider, owner_cases, status_words
+from actions.owner.profile import Account
+from actions.owner.wording import status_words
 from actions.providers.directory import display_name, provider_meant
+from actions.providers.naming import named_provider
 from actions.runtime import Services, services
+from actions.store.owner_cases import owner_cases
 
-POINT = "owner_request"
-
-
-async def owner_holds(svc: Services, provider_id: str) -> Handoff | None:
-    """The owner's hold on `provider_id`, if they are handling it themselves."""
-    held = await asyncio.to_thread(svc.handoffs.waiting, None, POINT, provider_id)
-    return held[-1] if held else None
+logger = logging.getLogger(__name__)
 
 
 async def refuse_if_held(svc: Services, provider_id: str, dispatcher: CollectingDispatcher) -> bool:
     """True (after telling the owner) when the owner holds `provider_id`: send nothing."""
-    if await owner_holds(svc, provider_id) is None:
+    if await owner_holds(svc.handoffs, provider_id) is None:
         return False
     dispatcher.utter_message(
         response="utter_owner_holds_provider",
@@ -45,9 +46,34 @@ async def refuse_if_held(svc: Services, provider_id: str, dispatcher: Collecting
     return True
 
 
+async def sending_credentials(
+    svc: Services, provider_id: str, dispatcher: CollectingDispatcher, what: str
+) -> tuple[Account, str] | None:
+    """The account and key to send `what` with; None after telling the owner nothing was sent.
+
+    Every conversation sender comes through here, so this is where the owner's own hold on a
+    company ("I'll handle Nimbus") stops Stand-in from sending anything there.
+
+    A missing account or key is a configuration fault: the request is dropped, not kept, since
+    resending it could not succeed either.
+    """
+    if await refuse_if_held(svc, provider_id, dispatcher):
+        return None
+    try:
+        return svc.profile.credentials(provider_id)
+    except ConfigError as err:
+        logger.error("cannot send the %s: %s", what, err)
+        dispatcher.utter_message(
+            response="utter_action_failed", provider_name=await display_name(svc, provider_id)
+        )
+        return None
+
+
 async def _provider_meant(svc: Services, tracker: Tracker) -> str | None:
     found = await provider_meant(svc, tracker, owned_only=True)
-    return found.id if found else named_provider(svc, tracker.latest_message.get("text") or "")
+    return (
+        found.id if found else named_provider(svc.profile, tracker.latest_message.get("text") or "")
+    )
 
 
 async def take_over(
@@ -59,7 +85,7 @@ async def take_over(
 ) -> None:
     """Hand `provider_id` to the owner and tell them where things stand."""
     name = await display_name(svc, provider_id)
-    if await owner_holds(svc, provider_id) is not None:
+    if await owner_holds(svc.handoffs, provider_id) is not None:
         dispatcher.utter_message(response="utter_owner_already_holds", provider_name=name)
         return
     await ask_owner(

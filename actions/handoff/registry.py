@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions.handoff.catalogue import HandoffCatalogue
+from actions.notify.channels import push_channel
 from actions.store.case_memory import _aware, _naive_utc, utc_now
 from actions.store.notices import Notice, NoticeOutbox
 from actions.store.schema import handoffs
@@ -307,8 +308,6 @@ async def ask_owner(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """From an action that has just asked the owner: open the handoff of `point`."""
-    from actions.runtime import push_channel  # the runtime builds the registry: no cycle
-
     await asyncio.to_thread(
         svc.handoffs.open,
         point,
@@ -316,7 +315,7 @@ async def ask_owner(
         provider=provider,
         subject=subject,
         data=data,
-        output_channel=push_channel(svc, tracker),
+        output_channel=push_channel(svc.settings, tracker),
     )
 
 

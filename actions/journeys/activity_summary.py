@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff.case_summary import consent_words, digest
-from actions.journeys.follow_up import local_time, provider_name
+from actions.owner.wording import local_time
 from actions.providers.directory import display_name
 from actions.runtime import Services, services
 from actions.store.case_memory import AuditEntry
@@ -167,8 +167,8 @@ async def say_action(
     kind, details = _kind_and_details(action.first, action.last, created)
     dispatcher.utter_message(
         response=ACTIVITY_RESPONSES[kind, action.result],
-        at=local_time(action.first.at, svc),
-        provider_name=await provider_name(svc, action.first.provider),
+        at=local_time(action.first.at, svc.profile),
+        provider_name=await display_name(svc, action.first.provider),
         reason=_reason(action.last),
         **details,
     )
@@ -191,8 +191,8 @@ class ActionActivitySummary(Action):
         entries = await asyncio.to_thread(owner_entries, svc, period)
         reads = [e for e in entries if e.method == "GET"]
         actions = group_actions([e for e in entries if e.method != "GET"])
-        since = local_time(period.since, svc) if period.since else None
-        until = local_time(period.until, svc)
+        since = local_time(period.since, svc.profile) if period.since else None
+        until = local_time(period.until, svc.profile)
         if not entries:
             if since:
                 dispatcher.utter_message(response="utter_activity_none", since=since, until=until)
@@ -245,7 +245,7 @@ async def say_money_and_decisions(
     for handoff in found.handoffs:
         dispatcher.utter_message(
             response="utter_activity_handoff",
-            at=local_time(handoff.asked_at, svc),
+            at=local_time(handoff.asked_at, svc.profile),
             point=handoff.point,
             provider_name=await display_name(svc, handoff.provider),
             status=handoff.status,

@@ -28,9 +28,11 @@ from actions.core.idempotency import request_key
 from actions.core.slot_choice import ORDINALS, resolve_choice
 from actions.devices.incidents import appointment_booked, ticket_for_slot
 from actions.handoff.consents import item_of, permission_from_this_turn, refuse_unless_permitted
+from actions.handoff.owner_control import sending_credentials
 from actions.handoff.registry import ask_owner, owner_answered
-from actions.journeys.try_again import answering_now, sending_credentials, turn_marker
+from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
 from actions.providers.client import (
     Appointment,
@@ -39,9 +41,9 @@ from actions.providers.client import (
     DeskRejected,
     DeskTimeout,
     DeskUnavailable,
-    Slot,
 )
 from actions.providers.directory import display_name, normalise
+from actions.providers.offered_slots import offered_slot
 from actions.runtime import Services, services
 
 logger = logging.getLogger(__name__)
@@ -169,19 +171,6 @@ def when(start: str | datetime, end: str | datetime, tz: ZoneInfo) -> str:
     """The slot time in the owner's time zone, such as "Tue 24 Nov, 11:00-13:00"."""
     begin, finish = _local(start, tz), _local(end, tz)
     return f"{begin:%a %d %b}, {begin:%H:%M}-{finish:%H:%M}"
-
-
-def offered_slot(slot: Slot) -> dict[str, Any]:
-    """What is kept of a shown slot (JSON-safe, for the tracker)."""
-    return {
-        "slot_id": slot.slot_id,
-        "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(),
-        "location": slot.location.name or slot.location.id,
-        "city": slot.location.city,
-        "provider": slot.provider,
-        "service": slot.service,
-    }
 
 
 def _place(entry: dict[str, Any]) -> str:
@@ -704,6 +693,7 @@ class ActionListAppointments(Action):
         return []
 
 
+@resends("appointment")
 async def send_appointment(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,

@@ -34,11 +34,10 @@ from actions.handoff.consents import (
     record_permission,
     refuse_unless_permitted,
 )
-from actions.handoff.owner_control import refuse_if_held
+from actions.handoff.owner_control import refuse_if_held, sending_credentials
 from actions.handoff.registry import ask_owner
-from actions.journeys.follow_up import owner_cases, pick_case
-from actions.journeys.try_again import sending_credentials, turn_marker
-from actions.owner.messages import owner_stamped
+from actions.journeys.follow_up import pick_case
+from actions.owner.messages import owner_stamped, turn_marker
 from actions.providers.client import (
     DeskError,
     DeskRejected,
@@ -50,6 +49,7 @@ from actions.providers.client import (
 )
 from actions.providers.directory import display_name, provider_meant
 from actions.runtime import Services, services
+from actions.store.owner_cases import owner_cases
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ async def decide(
     """The owner's answer to a contract change or an escalation; False while the question
     stays open (a yes that did not come on the owner's own channel)."""
     conversation = tracker.sender_id
-    if yes and not owner_stamped(svc, tracker):
+    if yes and not owner_stamped(svc.settings.owner_token, tracker):
         dispatcher.utter_message(response="utter_consent_needs_owner_channel")
         return False
     claimed = await asyncio.to_thread(

@@ -17,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -31,6 +29,7 @@ from actions.core.idempotency import request_key
 from actions.handoff.consents import item_of, permission_from_this_turn, refuse_unless_permitted
 from actions.handoff.identity_answers import RELAYED as IDENTITY_RELAYED
 from actions.handoff.identity_answers import relay_identity_answer
+from actions.handoff.owner_control import sending_credentials
 from actions.handoff.provider_questions import (
     IDENTITY_POINT,
     QUESTION_POINT,
@@ -38,9 +37,11 @@ from actions.handoff.provider_questions import (
     subject_for,
 )
 from actions.handoff.registry import ask_owner, owner_answered
-from actions.journeys.try_again import sending_credentials, turn_marker
+from actions.journeys.try_again import resends
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
+from actions.owner.wording import local_time, status_words
 from actions.providers.client import (
     DeskError,
     DeskRejected,
@@ -49,8 +50,10 @@ from actions.providers.client import (
     Ticket,
 )
 from actions.providers.directory import display_name
+from actions.providers.naming import named_provider
 from actions.runtime import Services, services
 from actions.store.case_memory import Case
+from actions.store.owner_cases import AmbiguousTicket, owner_case, owner_cases
 
 logger = logging.getLogger(__name__)
 
@@ -79,46 +82,6 @@ MAX_NOTE = 5000
 # --- the case memory, for this owner --------------------------------------------------------
 
 
-def owner_cases(svc: Services, open_only: bool = False) -> list[Case]:
-    """The owner's cases from the memory, most recently updated first (other accounts never)."""
-    return owner_cases_of(svc.memory.cases(open_only=open_only), svc)
-
-
-class AmbiguousTicket(Exception):
-    """Several of the owner's companies have a ticket of this id, and which one is not known."""
-
-    def __init__(self, ticket_id: str, cases: list[Case]) -> None:
-        super().__init__(ticket_id)
-        self.ticket_id = ticket_id
-        self.cases = cases
-
-
-def owner_case(svc: Services, ticket_id: str, provider: str | None = None) -> Case | None:
-    """The owner's case `ticket_id` at `provider`; with no provider, the one case of that id.
-
-    Raises AmbiguousTicket when only the id is known and more than one company has it."""
-    if provider:
-        found = svc.memory.case(provider, ticket_id)
-        candidates = [found] if found is not None else []
-    else:
-        candidates = svc.memory.cases_with_id(ticket_id)
-    cases = owner_cases_of(candidates, svc)
-    if len(cases) > 1:
-        raise AmbiguousTicket(ticket_id, cases)
-    return cases[0] if cases else None
-
-
-def owner_cases_of(cases: list[Case], svc: Services) -> list[Case]:
-    """Those of `cases` that are the owner's (their accounts; other accounts never)."""
-    mine = {a.account_id for a in svc.profile.accounts}
-    providers = {a.provider for a in svc.profile.accounts}
-    return [
-        c
-        for c in cases
-        if c.provider in providers and (c.account_id is None or c.account_id in mine)
-    ]
-
-
 def case_key(case: Case) -> str:
     """How the owner's "what was I told" snapshot names a case (provider ids have no "/")."""
     return f"{case.provider}/{case.ticket_id}"
@@ -145,7 +108,7 @@ async def slot_case(
 async def say_ambiguous(
     svc: Services, dispatcher: CollectingDispatcher, err: AmbiguousTicket
 ) -> None:
-    names = [await provider_name(svc, c.provider) for c in err.cases]
+    names = [await display_name(svc, c.provider) for c in err.cases]
     dispatcher.utter_message(
         response="utter_case_ticket_ambiguous", ticket_id=err.ticket_id, providers=", ".join(names)
     )
@@ -154,24 +117,6 @@ async def say_ambiguous(
 def account_of(svc: Services, case: Case) -> Account | None:
     by_id = next((a for a in svc.profile.accounts if a.account_id == case.account_id), None)
     return by_id or svc.profile.account_for(case.provider)
-
-
-async def provider_name(svc: Services, provider_id: str) -> str:
-    return await display_name(svc, provider_id)
-
-
-def local_time(moment: datetime | None, svc: Services) -> str:
-    if moment is None:
-        return "?"
-    try:
-        zone = ZoneInfo(svc.profile.owner.timezone)
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
-
-
-def status_words(status: str | None) -> str:
-    return (status or "").replace("_", " ")
 
 
 async def remember(
@@ -245,24 +190,14 @@ def save_check(svc: Services, conversation_id: str, cases: list[Case]) -> None:
 # --- which case the owner means -------------------------------------------------------------
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def named_provider(svc: Services, text: str) -> str | None:
-    """The owner's provider named in `text` ("home care", "NIMBUS"), by the id's first word."""
-    words = _compact(text)
-    hits = [a.provider for a in svc.profile.accounts if _compact(a.provider.split("-")[0]) in words]
-    return hits[0] if len(hits) == 1 else None
-
-
 def _said(svc: Services, tracker: Tracker, text: str | None) -> tuple[str, Any, str | None]:
     """The owner's words, the ticket id they name (a match or None), and the company."""
     text = tracker.latest_message.get("text") or "" if text is None else text
     said_id = next(tracker.get_latest_entity_values("ticket_id"), None)
     match = TICKET_ID.search(str(said_id or "")) or TICKET_ID.search(text)
     said_provider = next(tracker.get_latest_entity_values("provider"), None)
-    provider = named_provider(svc, str(said_provider or "")) or named_provider(svc, text)
+    profile = svc.profile
+    provider = named_provider(profile, str(said_provider or "")) or named_provider(profile, text)
     return text, match, provider
 
 
@@ -359,7 +294,7 @@ class _CaseFormValidation(OwnerFormValidation):
         if status in ("closed", "cancelled") or (self.form == CANCEL_FORM and status == "resolved"):
             dispatcher.utter_message(
                 response="utter_case_is_final",
-                provider_name=await provider_name(svc, case.provider),
+                provider_name=await display_name(svc, case.provider),
                 ticket_id=case.ticket_id,
                 status=status_words(status),
             )
@@ -445,7 +380,7 @@ class ActionAskCaseTicket(Action):
             ]
         listed = []
         for case in open_cases:
-            name = await provider_name(svc, case.provider)
+            name = await display_name(svc, case.provider)
             listed.append(f'{name} {case.ticket_id} ("{case.summary or ""}")')
         dispatcher.utter_message(response="utter_ask_case_ticket", cases="; ".join(listed))
         return []
@@ -462,7 +397,7 @@ class ActionAskCaseNoteText(Action):
     ) -> list[EventType]:
         svc = services()
         case = await slot_case(svc, tracker)
-        name = await provider_name(svc, case.provider) if case else "the company"
+        name = await display_name(svc, case.provider) if case else "the company"
         question = tracker.get_slot("case_question")
         if question and case is not None:
             identity = tracker.get_slot("case_question_kind") == "identity"
@@ -504,7 +439,7 @@ class ActionAskCancelConfirmed(Action):
         case = await slot_case(svc, tracker)
         dispatcher.utter_message(
             response="utter_confirm_cancel_case",
-            provider_name=await provider_name(svc, case.provider) if case else "the company",
+            provider_name=await display_name(svc, case.provider) if case else "the company",
             ticket_id=tracker.get_slot("case_ticket"),
             summary=(case.summary if case else "") or "",
             buttons=[
@@ -539,6 +474,7 @@ async def _case_or_say_why_not(
     return case
 
 
+@resends("ticket_note")
 async def send_note(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,
@@ -547,7 +483,7 @@ async def send_note(
 ) -> list[EventType]:
     """Send a prepared note, read the ticket back, and tell the owner exactly what happened."""
     ticket_id, text = pending["ticket_id"], pending["body"]["text"]
-    name = await provider_name(svc, pending["provider"])
+    name = await display_name(svc, pending["provider"])
     creds = await sending_credentials(svc, pending["provider"], dispatcher, "note")
     if creds is None:
         return [SlotSet("pending_request", None)]
@@ -679,6 +615,7 @@ class ActionSendCaseNote(Action):
 # --- cancelling -----------------------------------------------------------------------------
 
 
+@resends("ticket_cancel")
 async def send_cancel(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,
@@ -687,7 +624,7 @@ async def send_cancel(
 ) -> list[EventType]:
     """Send a confirmed cancellation and tell the owner exactly what happened."""
     ticket_id = pending["ticket_id"]
-    name = await provider_name(svc, pending["provider"])
+    name = await display_name(svc, pending["provider"])
     creds = await sending_credentials(svc, pending["provider"], dispatcher, "cancellation")
     if creds is None:
         return [SlotSet("pending_request", None)]
@@ -771,7 +708,7 @@ class ActionCancelCase(Action):
         if not confirmed:
             dispatcher.utter_message(
                 response="utter_case_kept",
-                provider_name=await provider_name(svc, case.provider),
+                provider_name=await display_name(svc, case.provider),
                 ticket_id=case.ticket_id,
             )
             return reset
@@ -834,7 +771,7 @@ class ActionWhatsNew(Action):
             if not status_changed and not new_question:
                 continue
             changes += 1
-            name = await provider_name(svc, case.provider)
+            name = await display_name(svc, case.provider)
             if before is None:
                 dispatcher.utter_message(
                     response="utter_news_new_case",
@@ -861,7 +798,7 @@ class ActionWhatsNew(Action):
                 )
         if changes == 0 and previous:
             dispatcher.utter_message(
-                response="utter_nothing_new", since=local_time(previous[0], svc)
+                response="utter_nothing_new", since=local_time(previous[0], svc.profile)
             )
         elif changes == 0:
             dispatcher.utter_message(response="utter_nothing_new_at_all")

@@ -20,8 +20,10 @@ from rasa_sdk.types import DomainDict
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
 from actions.core.number_parsing import find_number, normalise_unit
-from actions.journeys.try_again import answering_now, sending_credentials, turn_marker
+from actions.handoff.owner_control import sending_credentials
+from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import turn_marker
 from actions.owner.profile import Account, Meter
 from actions.providers.client import (
     DeskError,
@@ -191,6 +193,7 @@ def _reset() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
+@resends("meter_reading")
 async def send_reading(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,

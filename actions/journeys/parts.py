@@ -31,12 +31,13 @@ from actions.handoff.consents import (
     needs_consent,
     record_decision,
 )
+from actions.handoff.owner_control import sending_credentials
 from actions.handoff.registry import ask_owner, owner_answered
-from actions.journeys.preferences import current_preferences
-from actions.journeys.try_again import answering_now, sending_credentials, turn_marker
+from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
-from actions.owner.messages import owner_stamped
+from actions.owner.messages import owner_stamped, turn_marker
 from actions.owner.profile import Account, Device
+from actions.owner.wording import money
 from actions.providers.client import (
     DeskError,
     DeskRejected,
@@ -46,7 +47,9 @@ from actions.providers.client import (
     PartOrderCreate,
 )
 from actions.providers.directory import normalise
+from actions.providers.part_destinations import VOLTRA_CENTRES, destination
 from actions.runtime import Services, services
+from actions.store.owner_preferences import current_preferences
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,6 @@ FORM_SLOTS = (
 )
 NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
 VOLTRA = "voltra-motors"
-VOLTRA_CENTRES = {"SC-LIS-1": "Lisbon", "SC-IST-1": "Istanbul", "SC-BER-1": "Berlin"}
 HOME_DELIVERY = {"homecare-appliances": "HC-HOME", "nimbus-telecom": "NT-HOME"}
 DEVICE_WORDS: dict[str, tuple[str, ...]] = {
     "car": ("car", "vehicle", "ev", "voltra", "tesla"),
@@ -117,10 +119,6 @@ def device_list(svc: Services) -> str:
     return ", ".join(f"{d.name or d.kind} ({d.id})" for _, d in _devices(svc))
 
 
-def money(amount: float) -> str:
-    return f"{amount:,.2f}"
-
-
 async def fitting_parts(
     svc: Services, device_id: str, conversation_id: str | None
 ) -> tuple[Account, str, list[Part]]:
@@ -172,13 +170,6 @@ def centre_from_text(text: str) -> str | None:
         if _has(words, normalise(centre)) or _has(words, city.lower()):
             return centre
     return None
-
-
-def destination(centre: str | None) -> str:
-    """How the owner hears where the part goes."""
-    if centre in VOLTRA_CENTRES:
-        return f"Voltra {VOLTRA_CENTRES[centre]} ({centre})"
-    return "your home"
 
 
 async def booked_centre(
@@ -389,7 +380,7 @@ class ValidatePartOrderForm(OwnerFormValidation):
             # The question lapsed (nothing was ordered, and the owner was told): a late yes
             # approves nothing. The form asks again, with the price as it is now.
             return {"part_order_confirmed": None, "part_quote": None}
-        if granted and not owner_stamped(svc, tracker):
+        if granted and not owner_stamped(svc.settings.owner_token, tracker):
             # A yes from a channel that did not check the owner's token grants nothing; the
             # form asks again, for a yes on the owner's own channel.
             dispatcher.utter_message(response="utter_consent_needs_owner_channel")
@@ -555,6 +546,7 @@ class ActionOrderPart(Action):
         return [*_reset(), *await send_part_order(pending, dispatcher, svc, tracker.sender_id)]
 
 
+@resends("parts_order")
 async def send_part_order(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,

@@ -6,7 +6,6 @@ readings". Each change is validated, stored, and read back to the owner as it no
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from pydantic import ValidationError
@@ -19,8 +18,9 @@ from actions.core.number_parsing import find_number
 from actions.core.time_parsing import parse_time_range
 from actions.owner.messages import owner_stamped
 from actions.owner.profile import Preferences
-from actions.runtime import Services, services
-from actions.store.preferences import PreferenceStore
+from actions.owner.wording import money
+from actions.runtime import services
+from actions.store.owner_preferences import current_preferences, update_preferences
 
 _OFF = re.compile(r"\b(off|disable|stop|don'?t|do not|no more|never|turn off|switch off)\b", re.I)
 _OTHER_CURRENCY = re.compile(r"(\$|£|\b(dollars?|usd|pounds?|gbp|lira|try)\b)", re.I)
@@ -37,35 +37,11 @@ AUTOMATION_RESPONSES = {
 }
 
 
-def owner_key(svc: Services) -> str:
-    """One preference row per owner; the profile's phone number identifies the owner."""
-    return svc.profile.owner.phone
-
-
-def _store(svc: Services) -> PreferenceStore:
-    return PreferenceStore(svc.memory.engine)
-
-
-async def current_preferences(svc: Services) -> Preferences:
-    """The owner's preferences now: profile defaults with the stored changes on top."""
-    return await asyncio.to_thread(_store(svc).load, owner_key(svc), svc.profile.preferences)
-
-
-async def _update(svc: Services, **changes: object) -> Preferences:
-    return await asyncio.to_thread(
-        _store(svc).update, owner_key(svc), svc.profile.preferences, **changes
-    )
-
-
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}"
-
-
 def say_preferences(dispatcher: CollectingDispatcher, prefs: Preferences, phone: str) -> None:
     if prefs.spending_limit > 0:
         dispatcher.utter_message(
             response="utter_pref_spending_limit",
-            amount=_money(prefs.spending_limit),
+            amount=money(prefs.spending_limit),
             currency=prefs.currency,
         )
     else:
@@ -126,12 +102,12 @@ class ActionSetSpendingLimit(Action):
                 response="utter_pref_currency_unsupported", currency=prefs.currency
             )
             return []
-        if amount > prefs.spending_limit and not owner_stamped(svc, tracker):
+        if amount > prefs.spending_limit and not owner_stamped(svc.settings.owner_token, tracker):
             # A higher standing limit is a yes to spending: only the owner's own channel.
             dispatcher.utter_message(response="utter_consent_needs_owner_channel")
             return []
         try:
-            prefs = await _update(svc, spending_limit=amount)
+            prefs = await update_preferences(svc, spending_limit=amount)
         except ValidationError:
             dispatcher.utter_message(
                 response="utter_pref_spending_limit_invalid", currency=prefs.currency
@@ -140,7 +116,7 @@ class ActionSetSpendingLimit(Action):
         if prefs.spending_limit > 0:
             dispatcher.utter_message(
                 response="utter_pref_spending_limit_set",
-                amount=_money(prefs.spending_limit),
+                amount=money(prefs.spending_limit),
                 currency=prefs.currency,
             )
         else:
@@ -158,7 +134,7 @@ class ActionSetQuietHours(Action):
         svc = services()
         text = tracker.latest_message.get("text") or ""
         if _NO_QUIET.search(text):
-            await _update(svc, quiet_hours_start=None, quiet_hours_end=None)
+            await update_preferences(svc, quiet_hours_start=None, quiet_hours_end=None)
             dispatcher.utter_message(response="utter_pref_no_quiet_hours")
             return []
         span = parse_time_range(text)
@@ -166,7 +142,7 @@ class ActionSetQuietHours(Action):
             dispatcher.utter_message(response="utter_pref_quiet_hours_how")
             return []
         start, end = (t.strftime("%H:%M") for t in span)
-        await _update(svc, quiet_hours_start=start, quiet_hours_end=end)
+        await update_preferences(svc, quiet_hours_start=start, quiet_hours_end=end)
         dispatcher.utter_message(response="utter_pref_quiet_hours", start=start, end=end)
         return []
 
@@ -194,7 +170,7 @@ class ActionSetAutomation(Action):
             dispatcher.utter_message(response="utter_pref_automation_which")
             return []
         on = not _OFF.search(text)
-        prefs = await _update(svc, **{AUTOMATIONS[which]: on})
+        prefs = await update_preferences(svc, **{AUTOMATIONS[which]: on})
         dispatcher.utter_message(
             response=AUTOMATION_RESPONSES[which, getattr(prefs, AUTOMATIONS[which])]
         )
@@ -237,7 +213,7 @@ class ActionSetCallbackPreference(Action):
             say_callback_preference(dispatcher, await current_preferences(svc))
             return []
         try:
-            prefs = await _update(svc, **changes)
+            prefs = await update_preferences(svc, **changes)
         except ValidationError:
             dispatcher.utter_message(response="utter_pref_callback_threshold_invalid")
             return []

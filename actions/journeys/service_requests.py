@@ -11,9 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -28,12 +26,14 @@ from actions.handoff.consents import (
     item_of,
     refuse_unless_permitted,
 )
+from actions.handoff.owner_control import sending_credentials
 from actions.journeys.contract_changes import ask_contract_change
-from actions.journeys.follow_up import local_time as _case_time
-from actions.journeys.follow_up import owner_cases, save_check, status_words
-from actions.journeys.try_again import sending_credentials, turn_marker
+from actions.journeys.follow_up import save_check
+from actions.journeys.try_again import resends
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
+from actions.owner.wording import local_time, status_words
 from actions.providers.client import (
     DeskError,
     DeskRejected,
@@ -53,6 +53,7 @@ from actions.providers.problem_inference import (
     summarise,
 )
 from actions.runtime import Services, services
+from actions.store.owner_cases import owner_cases
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +283,7 @@ def _device_for(account: Account, text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+@resends("ticket")
 async def send_ticket(
     pending: dict[str, Any],
     dispatcher: CollectingDispatcher,
@@ -460,14 +462,6 @@ class ActionOpenTicket(Action):
 ALL_CASES = re.compile(r"\b(open|all|every|cases|tickets|requests)\b", re.IGNORECASE)
 
 
-def _local_time(moment: datetime, timezone: str) -> str:
-    try:
-        zone = ZoneInfo(timezone)
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
-
-
 class ActionTicketStatus(Action):
     def name(self) -> str:
         return "action_ticket_status"
@@ -615,7 +609,7 @@ class ActionTicketStatus(Action):
                 ticket_id=case.ticket_id,
                 summary=case.summary or "",
                 status=status_words(case.status),
-                updated_at=_case_time(case.updated_at, svc),
+                updated_at=local_time(case.updated_at, svc.profile),
             )
             if case.status == "awaiting_customer" and case.question:
                 dispatcher.utter_message(response="utter_ticket_question", question=case.question)
@@ -634,7 +628,7 @@ class ActionTicketStatus(Action):
             ticket_id=ticket.id,
             summary=ticket.summary,
             status=ticket.status,
-            updated_at=_local_time(ticket.updated_at, svc.profile.owner.timezone),
+            updated_at=local_time(ticket.updated_at, svc.profile),
         )
         if ticket.status == "awaiting_customer" and ticket.question:
             dispatcher.utter_message(response="utter_ticket_question", question=ticket.question)

@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.owner.forms import TASK_SLOTS
 from actions.runtime import services
 
 # The handoff points a form waits on; "stop" withdraws them (the owner decided: nothing).
@@ -18,35 +19,6 @@ STOPPABLE_POINTS = (
     "identity_check",
     "provider_question",
     "cancel_or_contract",
-)
-
-# Every slot a form fills; stopping clears them all so nothing half-collected lingers.
-TASK_SLOTS = (
-    "problem_provider",
-    "problem_description",
-    "problem_category",
-    "rejected_fields",
-    "reading_meter",
-    "reading_value",
-    "reading_unit",
-    "case_ticket",
-    "case_provider",
-    "case_note_text",
-    "case_question",
-    "case_question_kind",
-    "cancel_confirmed",
-    "appointment_provider",
-    "appointment_service",
-    "appointment_offered",
-    "appointment_slot",
-    "appointment_target",
-    "appointment_choices",
-    "appointment_cancel_confirmed",
-    "part_device",
-    "part_sku",
-    "part_centre",
-    "part_quote",
-    "part_order_confirmed",
 )
 
 

@@ -1,6 +1,12 @@
 """Requests that did not go through, kept in the `pending_request` slot with their idempotency key.
 
 "Try again" resends exactly the kept request, so a resend can never create a second one.
+
+Each journey registers how to resend its own kind of request (`@resends(kind)` on its sender),
+so this module imports none of them. Registration happens when the journey modules are
+imported: rasa_sdk imports every module of the `actions` package when the action server starts,
+before any turn. A kept request of a kind nobody registered is a bug, not "nothing to resend":
+`resender` raises UnknownRequestKind for it.
 """
 
 from __future__ import annotations
@@ -14,41 +20,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.core.errors import ConfigError
-from actions.owner.profile import Account
-from actions.providers.directory import display_name
 from actions.runtime import Services, services
 
 logger = logging.getLogger(__name__)
 
 Sender = Callable[[dict[str, Any], CollectingDispatcher, Services, str], Awaitable[list[EventType]]]
-
-
-async def sending_credentials(
-    svc: Services, provider_id: str, dispatcher: CollectingDispatcher, what: str
-) -> tuple[Account, str] | None:
-    """The account and key to send `what` with; None after telling the owner nothing was sent.
-
-    Every conversation sender comes through here, so this is where the owner's own hold on a
-    company ("I'll handle Nimbus") stops Stand-in from sending anything there.
-
-    A missing account or key is a configuration fault: the request is dropped, not kept, since
-    resending it could not succeed either.
-    """
-    from actions.handoff.owner_control import (
-        refuse_if_held,  # imports follow_up, which imports this
-    )
-
-    if await refuse_if_held(svc, provider_id, dispatcher):
-        return None
-    try:
-        return svc.profile.credentials(provider_id)
-    except ConfigError as err:
-        logger.error("cannot send the %s: %s", what, err)
-        dispatcher.utter_message(
-            response="utter_action_failed", provider_name=await display_name(svc, provider_id)
-        )
-        return None
 
 
 def answering_now(tracker: Tracker) -> bool:
@@ -69,30 +45,37 @@ def answering_now(tracker: Tracker) -> bool:
     return True
 
 
-def turn_marker(tracker: Tracker) -> str:
-    """Identifies the owner message a request answers, stable across re-runs of the action."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return f"{event.get('timestamp')}:{event.get('text')}"
-    return "no-user-message"
+_RESENDERS: dict[str, Sender] = {}
 
 
-def _senders() -> dict[str, Sender]:
-    # Imported here: the capability modules import turn_marker from this one.
-    from actions.journeys.appointments import send_appointment
-    from actions.journeys.follow_up import send_cancel, send_note
-    from actions.journeys.meter_readings import send_reading
-    from actions.journeys.parts import send_part_order
-    from actions.journeys.service_requests import send_ticket
+class UnknownRequestKind(LookupError):
+    """A kept request whose kind no journey registered a resender for."""
 
-    return {
-        "ticket": send_ticket,
-        "meter_reading": send_reading,
-        "ticket_note": send_note,
-        "ticket_cancel": send_cancel,
-        "appointment": send_appointment,
-        "parts_order": send_part_order,
-    }
+
+def resends(kind: str) -> Callable[[Sender], Sender]:
+    """Registers the decorated sender as how kept requests of `kind` are resent."""
+
+    def register(sender: Sender) -> Sender:
+        if _RESENDERS.setdefault(kind, sender) is not sender:
+            raise ValueError(f"two resenders for the {kind!r} request")
+        return sender
+
+    return register
+
+
+def resender(kind: str) -> Sender:
+    """How a kept request of `kind` is resent; raises UnknownRequestKind if nobody said."""
+    try:
+        return _RESENDERS[kind]
+    except KeyError:
+        raise UnknownRequestKind(
+            f"no resender for the {kind!r} request (registered: {sorted(_RESENDERS)})"
+        ) from None
+
+
+def resent_kinds() -> list[str]:
+    """The kinds of request a resender is registered for."""
+    return sorted(_RESENDERS)
 
 
 class ActionRetryPendingRequest(Action):
@@ -105,10 +88,11 @@ class ActionRetryPendingRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         pending = tracker.get_slot("pending_request")
-        sender = _senders().get(pending.get("kind")) if isinstance(pending, dict) else None
-        if sender is None:
+        kind = pending.get("kind") if isinstance(pending, dict) else None
+        if not kind:
             dispatcher.utter_message(response="utter_nothing_pending")
             return [SlotSet("pending_request", None)] if pending else []
+        sender = resender(str(kind))
         try:
             return await sender(pending, dispatcher, services(), tracker.sender_id)
         except Exception:

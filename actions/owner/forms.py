@@ -18,6 +18,36 @@ from rasa_sdk.types import DomainDict
 
 from actions.owner.messages import owner_said_it
 
+# Every slot a form fills; stopping a task, or a question lapsing, clears them all so that
+# nothing half-collected lingers.
+TASK_SLOTS = (
+    "problem_provider",
+    "problem_description",
+    "problem_category",
+    "rejected_fields",
+    "reading_meter",
+    "reading_value",
+    "reading_unit",
+    "case_ticket",
+    "case_provider",
+    "case_note_text",
+    "case_question",
+    "case_question_kind",
+    "cancel_confirmed",
+    "appointment_provider",
+    "appointment_service",
+    "appointment_offered",
+    "appointment_slot",
+    "appointment_target",
+    "appointment_choices",
+    "appointment_cancel_confirmed",
+    "part_device",
+    "part_sku",
+    "part_centre",
+    "part_quote",
+    "part_order_confirmed",
+)
+
 
 class OwnerFormValidation(FormValidationAction):
     @abstractmethod

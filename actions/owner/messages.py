@@ -12,7 +12,8 @@ Two tests, for two kinds of trust:
 
 from __future__ import annotations
 
-from actions.runtime import Services
+from typing import Any
+
 from rasa_addons.owner_stamp import stamped_by_owner
 
 
@@ -27,10 +28,19 @@ def owner_said_it(tracker: object) -> bool:
     return not metadata.get("is_external") and not text.startswith("EXTERNAL:")
 
 
-def owner_stamped(svc: Services, tracker: object) -> bool:
-    """Whether the latest message came through a channel that checked the owner's token, in
-    this conversation, with these words (see the module's docstring)."""
+def owner_stamped(owner_token: str | None, tracker: object) -> bool:
+    """Whether the latest message came through a channel that checked the owner's token
+    (`Settings.owner_token`), in this conversation, with these words (see the module's
+    docstring)."""
     latest = getattr(tracker, "latest_message", None) or {}
     return owner_said_it(tracker) and stamped_by_owner(
-        svc.settings.owner_token, latest, str(getattr(tracker, "sender_id", ""))
+        owner_token, latest, str(getattr(tracker, "sender_id", ""))
     )
+
+
+def turn_marker(tracker: Any) -> str:
+    """Identifies the owner message a request answers, stable across re-runs of the action."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return f"{event.get('timestamp')}:{event.get('text')}"
+    return "no-user-message"

@@ -11,10 +11,10 @@ import pytest
 from actions.core import settings
 from actions.core.errors import ConfigError
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
-from actions.journeys.preferences import owner_key
 from actions.journeys.try_again import ActionRetryPendingRequest
 from actions.runtime import services
 from actions.store.case_memory import utc_now
+from actions.store.owner_preferences import owner_key
 from actions.store.preferences import PreferenceStore
 from tests.actions.conftest import make_tracker, responses, run_action
 
@@ -93,7 +93,7 @@ def test_free_needs_nothing_and_the_limit_is_recorded(standin_env):
     assert run(needs_consent(svc, 42.0, "EUR")) is True  # default limit 0: always ask
     assert run(authorise(svc, CONV, PORT, "key-1")) is None
     PreferenceStore(svc.memory.engine).update(
-        owner_key(svc), svc.profile.preferences, spending_limit=50
+        owner_key(svc.profile), svc.profile.preferences, spending_limit=50
     )
     assert run(needs_consent(svc, 42.0, "EUR")) is False
     assert run(needs_consent(svc, 42.0, "USD")) is True

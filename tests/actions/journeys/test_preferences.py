@@ -12,8 +12,8 @@ from actions.journeys.preferences import (
     ActionSetQuietHours,
     ActionSetSpendingLimit,
     ActionShowPreferences,
-    current_preferences,
 )
+from actions.store.owner_preferences import current_preferences
 from tests.actions.conftest import make_tracker, responses, run_action
 
 
