@@ -7,20 +7,14 @@ event's `at`), so a replayed or simulated stream is judged exactly like a live o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from actions.core.samples import Sample
 from actions.devices.config import MeterSchedule, Problem, Signal
 
 # A silence longer than this breaks a "for N minutes" streak: an offline device proves nothing.
 MAX_GAP = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Sample:
-    at: datetime  # aware
-    value: float
 
 
 def _hhmm(value: str) -> time:

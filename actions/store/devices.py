@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from actions.devices.diagnosis import Sample
+from actions.core.samples import Sample
 from actions.store.case_memory import _aware, _naive_utc, utc_now
 from actions.store.schema import device_incidents, meter_submissions, telemetry_events
 

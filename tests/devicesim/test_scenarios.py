@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from actions.core.samples import Sample
 from actions.devices.config import load_telemetry_config
-from actions.devices.diagnosis import Sample, threshold_held
+from actions.devices.diagnosis import threshold_held
 from actions.devices.telemetry_models import TelemetryBody
 from actions.owner.profile import load_profile
 from devicesim import sender

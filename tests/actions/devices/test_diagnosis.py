@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from actions.core.samples import Sample
 from actions.devices.config import MeterSchedule, Signal, load_telemetry_config
 from actions.devices.diagnosis import (
     IMPLAUSIBLE_JUMP,
     OUT_OF_ORDER,
     WENT_BACKWARDS,
-    Sample,
     code_matches,
     implausible,
     period_of,
