@@ -4,9 +4,10 @@ Modules are split by job: settings, owner profile, service-desk client, provider
 problem inference, and one module per capability (service_requests, ...).
 """
 
-from actions.core.log_masking import install_log_masking
+from actions.core.version import __version__
+from actions.providers.log_masking import install_log_masking
 
-__version__ = "0.1.0"
+__all__ = ["__version__"]
 
 # Owner identifiers never reach a log line in clear, whichever library logs them.
 install_log_masking()

@@ -25,8 +25,9 @@ from actions.core.errors import ConfigError
 from actions.devices.worker import DeviceWorker
 from actions.notify.owner_notifier import OwnerNotifier
 from actions.providers.subscriptions import stay_subscribed
-from actions.providers.webhooks import SIGNATURE_HEADER, error, receive
+from actions.providers.webhooks import SIGNATURE_HEADER, error
 from actions.runtime import services
+from actions.store.provider_events import receive
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def route_name(request: Request) -> str | None:
 
 
 async def provider_webhook(request: Request, provider_id: str) -> HTTPResponse:
-    """A provider's event delivery; see actions.providers.webhooks.receive."""
+    """A provider's event delivery; see actions.store.provider_events.receive."""
     try:
         svc = services()
         status, body = await asyncio.to_thread(

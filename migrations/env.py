@@ -1,6 +1,6 @@
 """Alembic environment for Stand-in's store.
 
-Run two ways: programmatically by `actions.store.case_memory` (which hands over an open connection
+Run two ways: programmatically by `actions.store.database` (which hands over an open connection
 in `config.attributes["connection"]`), or by the `alembic` CLI, which reads STANDIN_DB_URL through
 `actions.core.settings`. Logging is left alone: the action server configures its own.
 """

@@ -57,9 +57,9 @@ EXTRA_IMPORTS: dict[str, tuple[str, ...]] = {
     "journeys": ("runtime",),
     # The entry point starts everything.
     "server": ("*",),
-    # Importing the package installs log masking (actions/core/log_masking.py) before anything
-    # logs, so the package itself may reach only what holds that installer.
-    "__init__": ("core",),
+    # Importing the package installs log masking (actions/providers/log_masking.py) before
+    # anything logs, so the package itself may reach only what holds that installer.
+    "__init__": ("core", "providers"),
 }
 
 

@@ -24,7 +24,6 @@ from actions.calls.hold_policy import minutes
 from actions.calls.tracker import Decision
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
-from actions.core.log_masking import mask
 from actions.core.phrases import phrase
 from actions.devices.notices import KINDS as DEVICE_KINDS
 from actions.devices.notices import say_device_notice
@@ -33,8 +32,10 @@ from actions.handoff.owner_control import refuse_if_held
 from actions.notify.channels import push_channel
 from actions.owner.messages import turn_marker
 from actions.owner.wording import local_time
-from actions.providers.client import Call, DeskRejected, DeskTimeout, DeskUnavailable, Provider
+from actions.providers.desk_errors import DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import Call, Provider
 from actions.providers.directory import display_name, provider_meant
+from actions.providers.log_masking import mask
 from actions.providers.naming import named_provider
 from actions.runtime import Services, services
 from actions.store.calls import CallRecord

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Protocol
 
 from actions.owner.profile import OwnerProfile
-from actions.providers.client import Call, ServiceDeskClient
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_models import Call
 
 
 class Dialer(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.providers.client import MenuNode, MenuOption
+from actions.providers.desk_models import MenuNode, MenuOption
 from actions.providers.problem_inference import CATEGORY_KEYWORDS, normalise
 
 # Menu topics that are not ticket categories, and extra words for ones that are.

@@ -19,12 +19,13 @@ from typing import Any
 from actions.calls.dialer import Dialer
 from actions.calls.hold_policy import callback_worth_offering, minutes, queue_news, told
 from actions.calls.menu_navigation import choose, node_at, ranked
+from actions.core.clock import utc_now
 from actions.handoff.registry import HandoffRegistry
 from actions.owner.profile import OwnerProfile, Preferences
 from actions.owner.quiet_hours import in_quiet_hours, quiet_window
-from actions.providers.client import Call, DeskError, DeskRejected, Provider
+from actions.providers.desk_errors import DeskError, DeskRejected
+from actions.providers.desk_models import Call, Provider
 from actions.store.calls import CallRecord, CallStore, Change, Step
-from actions.store.case_memory import utc_now
 from actions.store.notices import Notice, NoticeOutbox, StoredNotice
 
 logger = logging.getLogger(__name__)

@@ -1,1 +1,1 @@
-"""Shared by every capability: settings, errors, phrases, parsing, idempotency keys, log masking."""
+"""Shared by every capability: settings, errors, phrases, parsing, the clock, idempotency keys."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+from actions.core.clock import utc_now
 from actions.runtime import Services
-from actions.store.case_memory import utc_now
 from actions.store.devices import AWAITING_APPROVAL, AWAITING_SLOT, BOOKED, DECLINED
 
 

@@ -19,6 +19,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.core.clock import utc_now
 from actions.core.phrases import response_text
 from actions.handoff.registry import ask_owner, owner_answered
 from actions.owner.profile import Meter
@@ -26,7 +27,6 @@ from actions.owner.wording import money
 from actions.providers.directory import display_name
 from actions.providers.part_destinations import destination
 from actions.runtime import Services
-from actions.store.case_memory import utc_now
 from actions.store.devices import (
     ASK_OWNER,
     AWAITING_APPROVAL,

@@ -20,15 +20,15 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from actions.core.clock import utc_now
 from actions.core.errors import ConfigError
 from actions.devices.config import Problem
 from actions.devices.intake import add_device_notice
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent
 from actions.handoff.owner_hold import owner_holds
 from actions.journeys.parts import HOME_DELIVERY, VOLTRA_CENTRES
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
+from actions.providers.desk_errors import DeskError, DeskRejected
+from actions.providers.desk_models import (
     MeterReadingCreate,
     OnBehalfOf,
     PartOrderCreate,
@@ -36,7 +36,6 @@ from actions.providers.client import (
 )
 from actions.providers.offered_slots import offered_slot
 from actions.runtime import Services
-from actions.store.case_memory import utc_now
 from actions.store.devices import (
     AWAITING_APPROVAL,
     AWAITING_SLOT,

@@ -35,16 +35,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from actions.store.case_memory import (
-    FINAL_CASE_STATUSES,
-    OUTCOMES,
-    AuditEntry,
-    Case,
-    CaseMemory,
-    _aware,
-    _naive_utc,
-    audit_entry,
-)
+from actions.core.clock import aware_utc, naive_utc
+from actions.providers.desk_audit import OUTCOMES, AuditEntry
+from actions.store.audit_log import audit_entry
+from actions.store.case_memory import CaseMemory
+from actions.store.cases import FINAL_CASE_STATUSES, Case
 from actions.store.schema import (
     appointments,
     audit_log,
@@ -370,8 +365,8 @@ def _consent_line(row: Mapping[str, Any]) -> ConsentLine:
         currency=row["currency"],
         decision=row["decision"],
         owner_words=row["owner_words"],
-        decided_at=_aware(row["decided_at"]),
-        used_at=_aware(row["used_at"]),
+        decided_at=aware_utc(row["decided_at"]),
+        used_at=aware_utc(row["used_at"]),
         used_by=row["used_by"],
     )
 
@@ -489,7 +484,7 @@ def _replies(conn: Connection, case: Case) -> list[Reply]:
         if data.get("id") not in (None, case.ticket_id):
             continue
         try:
-            changed = _naive_utc(data.get("updated_at"))
+            changed = naive_utc(data.get("updated_at"))
         except (TypeError, ValueError):
             changed = None
         when = changed or row["created_at"] or row["received_at"]  # received_at: never None
@@ -581,7 +576,7 @@ def digest(
     conversation_id: str | None = None,
 ) -> Digest:
     """What was done over [since, until) (of one conversation, or all), and what is open now."""
-    start, end = _naive_utc(since), _naive_utc(until)
+    start, end = naive_utc(since), naive_utc(until)
     entries = memory.audit_entries(since=since, until=until, conversation_id=conversation_id)
     sent = [e for e in entries if e.method.upper() != "GET"]
     counts = dict.fromkeys(OUTCOMES, 0)
@@ -613,8 +608,8 @@ def digest(
     with memory.engine.connect() as conn:
         spent = _spends(conn, sent)
         return Digest(
-            since=_aware(start),  # type: ignore[arg-type]
-            until=_aware(end),  # type: ignore[arg-type]
+            since=aware_utc(start),  # type: ignore[arg-type]
+            until=aware_utc(end),  # type: ignore[arg-type]
             conversation_id=conversation_id,
             counts=counts,
             requests=[request_line(e) for e in sent],
@@ -631,8 +626,8 @@ def digest(
                     provider=r["provider"],
                     subject=r["subject"],
                     status=r["status"],
-                    asked_at=_aware(r["asked_at"]),  # type: ignore[arg-type]
-                    closed_at=_aware(r["closed_at"]),
+                    asked_at=aware_utc(r["asked_at"]),  # type: ignore[arg-type]
+                    closed_at=aware_utc(r["closed_at"]),
                     outcome=r["outcome"],
                 )
                 for r in conn.execute(asked).mappings().all()

@@ -34,9 +34,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+from actions.core.clock import utc_now
 from actions.owner.messages import owner_stamped
 from actions.runtime import Services
-from actions.store.case_memory import utc_now
 from actions.store.owner_preferences import current_preferences
 
 PARTS_ORDER = "parts_order"  # the consent subject for parts orders

@@ -21,10 +21,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.core.idempotency import request_key
 from actions.handoff.owner_control import sending_credentials
-from actions.providers.client import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
 from actions.providers.directory import display_name
 from actions.runtime import Services
-from actions.store.case_memory import Case
+from actions.store.cases import Case
 
 logger = logging.getLogger(__name__)
 

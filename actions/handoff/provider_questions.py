@@ -18,8 +18,9 @@ import re
 from actions.core.idempotency import request_key
 from actions.handoff.registry import HandoffRegistry
 from actions.owner.profile import OwnerProfile
-from actions.providers.client import DeskError, ServiceDeskClient
-from actions.store.case_memory import Case
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_errors import DeskError
+from actions.store.cases import Case
 from actions.store.notices import Notice, NoticeOutbox
 
 logger = logging.getLogger(__name__)

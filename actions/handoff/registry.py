@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from actions.core.clock import aware_utc, naive_utc, utc_now
 from actions.handoff.catalogue import HandoffCatalogue
 from actions.notify.channels import push_channel
-from actions.store.case_memory import _aware, _naive_utc, utc_now
 from actions.store.notices import Notice, NoticeOutbox
 from actions.store.schema import handoffs
 
@@ -62,9 +62,9 @@ def _handoff(row: Mapping[str, Any]) -> Handoff:
         provider=row["provider"],
         subject=row["subject"],
         status=row["status"],
-        asked_at=_aware(row["asked_at"]),  # type: ignore[arg-type]
-        deadline=_aware(row["deadline"]),
-        closed_at=_aware(row["closed_at"]),
+        asked_at=aware_utc(row["asked_at"]),  # type: ignore[arg-type]
+        deadline=aware_utc(row["deadline"]),
+        closed_at=aware_utc(row["closed_at"]),
         outcome=row["outcome"],
         data=json.loads(row["data"]) if row["data"] else {},
     )
@@ -106,14 +106,14 @@ class HandoffRegistry:
             "provider": provider,
             "subject": subject,
             "status": WAITING,
-            "asked_at": _naive_utc(now),
-            "deadline": _naive_utc(deadline),
+            "asked_at": naive_utc(now),
+            "deadline": naive_utc(deadline),
             "data": json.dumps({**(data or {}), "output_channel": output_channel}, default=str),
         }
         with self._engine.begin() as conn:
             conn.execute(
                 self._waiting(conversation_id, point, subject).values(
-                    status=WITHDRAWN, closed_at=_naive_utc(now), outcome="asked_again"
+                    status=WITHDRAWN, closed_at=naive_utc(now), outcome="asked_again"
                 )
             )
             new_id = conn.execute(handoffs.insert().values(**values)).inserted_primary_key[0]
@@ -139,7 +139,7 @@ class HandoffRegistry:
                 .where(handoffs.c.conversation_id == conversation_id)
                 .where(handoffs.c.point.in_(points))
                 .where(handoffs.c.status == WAITING)
-                .values(status=WITHDRAWN, closed_at=_naive_utc(utc_now()), outcome=outcome[:60])
+                .values(status=WITHDRAWN, closed_at=naive_utc(utc_now()), outcome=outcome[:60])
             ).rowcount
 
     def lapse(
@@ -171,7 +171,7 @@ class HandoffRegistry:
         if conversation_id is not None:
             query = query.where(handoffs.c.conversation_id == conversation_id)
         if since is not None:
-            query = query.where(handoffs.c.asked_at >= _naive_utc(since))
+            query = query.where(handoffs.c.asked_at >= naive_utc(since))
         with self._engine.connect() as conn:
             return [_handoff(r) for r in conn.execute(query).mappings().all()]
 
@@ -211,7 +211,7 @@ class HandoffRegistry:
             select(handoffs)
             .where(handoffs.c.status == WAITING)
             .where(handoffs.c.deadline.is_not(None))
-            .where(handoffs.c.deadline <= _naive_utc(now))
+            .where(handoffs.c.deadline <= naive_utc(now))
             .where(handoffs.c.point.not_in(LAPSED_ELSEWHERE))
             .order_by(handoffs.c.id)
             .limit(500)
@@ -225,7 +225,7 @@ class HandoffRegistry:
                     handoffs.update()
                     .where(handoffs.c.id == item.id)
                     .where(handoffs.c.status == WAITING)
-                    .values(status=LAPSED, closed_at=_naive_utc(now), outcome=default)
+                    .values(status=LAPSED, closed_at=naive_utc(now), outcome=default)
                 ).rowcount
                 if not taken:
                     continue  # the owner answered in the meantime
@@ -271,7 +271,7 @@ class HandoffRegistry:
         status: str,
         outcome: str,
     ) -> Handoff | None:
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         with self._engine.begin() as conn:
             query = (
                 select(handoffs.c.id)

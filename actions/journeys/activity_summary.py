@@ -24,9 +24,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.handoff.case_summary import consent_words, digest
 from actions.owner.wording import local_time
+from actions.providers.desk_audit import AuditEntry
 from actions.providers.directory import display_name
 from actions.runtime import Services, services
-from actions.store.case_memory import AuditEntry
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KEYWORDS = ("today", "yesterday", "week", "month", "since", "last", "past", *WEEKDAYS)

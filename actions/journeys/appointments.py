@@ -34,14 +34,8 @@ from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
-from actions.providers.client import (
-    Appointment,
-    AppointmentCreate,
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import Appointment, AppointmentCreate
 from actions.providers.directory import display_name, normalise
 from actions.providers.offered_slots import offered_slot
 from actions.runtime import Services, services

@@ -38,15 +38,8 @@ from actions.handoff.owner_control import refuse_if_held, sending_credentials
 from actions.handoff.registry import ask_owner
 from actions.journeys.follow_up import pick_case
 from actions.owner.messages import owner_stamped, turn_marker
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    OnBehalfOf,
-    Provider,
-    TicketCreate,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import OnBehalfOf, Provider, TicketCreate
 from actions.providers.directory import display_name, provider_meant
 from actions.runtime import Services, services
 from actions.store.owner_cases import owner_cases

@@ -42,17 +42,12 @@ from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
 from actions.owner.wording import local_time, status_words
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    Ticket,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import Ticket
 from actions.providers.directory import display_name
 from actions.providers.naming import named_provider
 from actions.runtime import Services, services
-from actions.store.case_memory import Case
+from actions.store.cases import Case
 from actions.store.owner_cases import AmbiguousTicket, owner_case, owner_cases
 
 logger = logging.getLogger(__name__)

@@ -25,13 +25,8 @@ from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import turn_marker
 from actions.owner.profile import Account, Meter
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    MeterReadingCreate,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import MeterReadingCreate
 from actions.providers.directory import normalise
 from actions.runtime import Services, services
 

@@ -38,14 +38,8 @@ from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import owner_stamped, turn_marker
 from actions.owner.profile import Account, Device
 from actions.owner.wording import money
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    Part,
-    PartOrderCreate,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import Part, PartOrderCreate
 from actions.providers.directory import normalise
 from actions.providers.part_destinations import VOLTRA_CENTRES, destination
 from actions.runtime import Services, services

@@ -34,16 +34,8 @@ from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import turn_marker
 from actions.owner.profile import Account
 from actions.owner.wording import local_time, status_words
-from actions.providers.client import (
-    DeskError,
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    OnBehalfOf,
-    Provider,
-    Ticket,
-    TicketCreate,
-)
+from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import OnBehalfOf, Provider, Ticket, TicketCreate
 from actions.providers.problem_inference import (
     describes_a_problem,
     device_provider,

@@ -12,7 +12,9 @@ import re
 import time
 
 from actions.owner.profile import OwnerProfile
-from actions.providers.client import DeskError, Provider, ServiceDeskClient
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_errors import DeskError
+from actions.providers.desk_models import Provider
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.providers.client import Slot
+from actions.providers.desk_models import Slot
 
 
 def offered_slot(slot: Slot) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from actions.owner.profile import OwnerProfile
-from actions.providers.client import Provider
+from actions.providers.desk_models import Provider
 from actions.providers.directory import normalise
 
 # Words that point at a category id. A category counts only if the provider offers it.

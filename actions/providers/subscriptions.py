@@ -23,7 +23,8 @@ import uuid
 
 from actions.core.errors import ConfigError
 from actions.owner.profile import OwnerProfile
-from actions.providers.client import DeskError, DeskRejected, ServiceDeskClient
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_errors import DeskError, DeskRejected
 from actions.providers.webhooks import SUBSCRIBED_EVENTS, provider_secret
 
 logger = logging.getLogger(__name__)

@@ -1,16 +1,15 @@
-"""Receiving provider webhooks: verify the signature, validate, drop duplicates, update the store.
+"""Provider webhooks as they arrive: verify the signature, then read and validate the event.
 
 Deliveries are signed `X-ServiceDesk-Signature: t=<unix>,v1=<hex hmac-sha256("t.body")>` with
 the subscription's secret. Verification is Stand-in's own (it must not depend on the reference
 desk's code) and refuses signatures older or newer than five minutes, so a captured delivery
-cannot be replayed later. `receive()` is plain synchronous code returning (status, JSON body);
-the Sanic route in `actions.server` runs it in a worker thread.
+cannot be replayed later.
 
 Each provider's subscription has a secret of its own, derived from STANDIN_WEBHOOK_SECRET
 (`provider_secret`), and a delivery to `/webhooks/servicedesk/<provider>` is checked with that
 provider's secret only. So a company can sign only events about itself: an event whose resource
-names another provider is refused (422 `provider_mismatch`, nothing stored), and what it says
-is stored under its own provider (cases, appointments and orders are keyed by provider and id).
+names another provider is refused (422 `provider_mismatch`). What a valid event changes is
+applied by `actions.store.provider_events`.
 """
 
 from __future__ import annotations
@@ -19,15 +18,14 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Extra, Field, ValidationError
 
-from actions.calls.tracker import CallTracker
-from actions.providers.client import Call
-from actions.store.case_memory import CaseMemory, utc_now
+from actions.providers.desk_models import Call
 from rasa_addons.owner_stamp import body_signed, sign_body
 
 logger = logging.getLogger(__name__)
@@ -43,7 +41,6 @@ CALL_EVENTS = (
     "call.ended",
 )
 SUBSCRIBED_EVENTS = (*TICKET_EVENTS, *CALL_EVENTS, "appointment.changed", "parts_order.shipped")
-
 Reply = tuple[int, dict[str, Any]]
 
 
@@ -114,22 +111,27 @@ def _invalid(err: ValidationError, prefix: str = "") -> Reply:
     return error(422, "validation_error", f"invalid field(s): {names}", fields=fields)
 
 
-def receive(
-    memory: CaseMemory,
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery that is signed by its provider, valid, and speaks only for that provider."""
+
+    provider_id: str
+    event: WebhookEvent
+    data: BaseModel | None  # TicketData, ResourceData or Call; None for an unknown event type
+    raw: dict[str, Any]  # the body as sent
+
+
+def read_delivery(
     secret: str | None,
     provider_id: str,
     known_providers: Collection[str],
     body: bytes,
     signature: str | None,
-    calls: CallTracker | None = None,
-    on_case: Callable[[str, str], None] | None = None,
-) -> Reply:
-    """Handle one delivery to `provider_id`'s URL. Never raises: a store failure answers 503 so
-    the provider retries.
+) -> Delivery | Reply:
+    """The delivery to `provider_id`'s URL, or the error reply that refuses it.
 
     `secret` is the master secret (STANDIN_WEBHOOK_SECRET); the delivery must be signed with
-    `provider_secret(secret, provider_id)`. `on_case(provider, ticket_id)` runs after a ticket
-    event changed a case (the closing account)."""
+    `provider_secret(secret, provider_id)`."""
     if not secret:
         return error(503, "webhooks_not_configured", "STANDIN_WEBHOOK_SECRET is not set")
     # Authenticity first: an unsigned request learns nothing, not even whether it was valid.
@@ -170,27 +172,7 @@ def receive(
             f"data.provider must be {provider_id!r}, the provider this URL and signature are for",
             fields=[{"field": "data.provider", "message": "not the provider of this URL"}],
         )
-    try:
-        reply = _apply(memory, provider_id, event, data, raw, calls)
-    except Exception:
-        logger.exception("webhook %s (%s) could not be stored", event.id, event.type)
-        return error(503, "store_unavailable", "the event could not be stored; retry later")
-    if on_case is not None and reply[1].get("status") == "applied" and event.type in TICKET_EVENTS:
-        try:
-            on_case(provider_id, str(event.data.get("id")))
-        except Exception:
-            # Stored already: the account of the case is lost, not the event. Said loudly.
-            logger.exception("the closing account of %s could not be queued", event.data.get("id"))
-    return reply
-
-
-def _kept(event_type: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """What of a delivery is stored: a ticket's notes are left out, since one may carry the
-    owner's answer to an identity check, which Stand-in never keeps."""
-    data = raw.get("data")
-    if event_type not in TICKET_EVENTS or not isinstance(data, dict) or "notes" not in data:
-        return raw
-    return {**raw, "data": {k: v for k, v in data.items() if k != "notes"}}
+    return Delivery(provider_id, event, data, raw)
 
 
 def _validate_data(event: WebhookEvent) -> BaseModel | None:
@@ -201,57 +183,3 @@ def _validate_data(event: WebhookEvent) -> BaseModel | None:
     if event.type in CALL_EVENTS:
         return Call.parse_obj(event.data)
     return None
-
-
-def _apply_call(calls: CallTracker | None, provider_id: str, call: Call) -> str:
-    assert calls is not None
-    # `receive` refused a call naming another provider; another provider's call of this id
-    # is answered like an unknown one, so the answer tells nothing about it.
-    stored = calls.store.get(call.id)
-    if stored is None or stored.provider != provider_id:
-        return "ignored"
-    return "applied" if calls.apply(call, "webhook") else "stale"
-
-
-def _apply(
-    memory: CaseMemory,
-    provider_id: str,
-    event: WebhookEvent,
-    data: BaseModel | None,
-    raw: dict[str, Any],
-    calls: CallTracker | None = None,
-) -> Reply:
-    received = utc_now()
-    resource_id = str(event.data.get("id")) if event.data.get("id") else None
-    fresh = memory.remember_event(
-        event.id,
-        event.type,
-        received,
-        provider=provider_id,
-        resource_id=resource_id,
-        created_at=event.created_at,
-        payload=_kept(event.type, raw),
-    )
-    if not fresh:
-        return 200, {"status": "duplicate", "event_id": event.id}
-    # `receive` checked that data.provider is provider_id: every upsert below is keyed by it.
-    try:
-        if data is None or (isinstance(data, Call) and calls is None):
-            outcome, status = "ignored", 202  # kept for later; nothing acts on it yet
-        elif isinstance(data, Call):
-            outcome, status = _apply_call(calls, provider_id, data), 200
-        elif event.type in TICKET_EVENTS:
-            changed = memory.upsert_case_from_ticket(event.data, event_at=received)
-            outcome, status = ("applied" if changed else "stale"), 200
-        elif event.type == "appointment.changed":
-            outcome, status = ("applied" if memory.upsert_appointment(event.data) else "stale"), 200
-        else:
-            outcome, status = ("applied" if memory.upsert_order(event.data) else "stale"), 200
-        memory.set_event_outcome(provider_id, event.id, outcome)
-    except Exception:
-        # Not handled, so not seen: the provider's retry must be processed, not dropped.
-        memory.forget_event(provider_id, event.id)
-        raise
-    if outcome == "stale":
-        logger.info("webhook %s is older than what is stored; nothing changed", event.id)
-    return status, {"status": outcome, "event_id": event.id}

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from actions.providers.client import Call
-from actions.store.case_memory import _aware, _naive_utc, utc_now
+from actions.core.clock import aware_utc, naive_utc, utc_now
+from actions.providers.desk_models import Call
 from actions.store.notices import Notice, NoticeOutbox
 from actions.store.schema import call_steps, calls
 
@@ -86,11 +86,11 @@ def _record(row: Mapping[str, Any]) -> CallRecord:
         estimated_wait_s=row["estimated_wait_s"],
         outcome=row["outcome"],
         handoff=row["handoff"],
-        handoff_deadline=_aware(row["handoff_deadline"]),
+        handoff_deadline=aware_utc(row["handoff_deadline"]),
         notify=json.loads(row["notify_state"]) if row["notify_state"] else {},
         snapshot=json.loads(row["data"]) if row["data"] else {},
-        created_at=_aware(row["created_at"]),
-        updated_at=_aware(row["updated_at"]),  # type: ignore[arg-type]
+        created_at=aware_utc(row["created_at"]),
+        updated_at=aware_utc(row["updated_at"]),  # type: ignore[arg-type]
     )
 
 
@@ -101,7 +101,7 @@ def _snapshot_values(call: Call) -> dict[str, Any]:
         "position": call.position,
         "estimated_wait_s": call.estimated_wait_s,
         "data": call.json(),
-        "updated_at": _naive_utc(utc_now()),
+        "updated_at": naive_utc(utc_now()),
     }
 
 
@@ -137,7 +137,7 @@ class CallStore:
                         conversation_id=conversation_id,
                         output_channel=output_channel,
                         notify_state=json.dumps(notify),
-                        created_at=_naive_utc(call.created_at or utc_now()),
+                        created_at=naive_utc(call.created_at or utc_now()),
                         **_snapshot_values(call),
                     )
                 )
@@ -232,8 +232,8 @@ class CallStore:
         if notify is not None:
             values["notify_state"] = json.dumps(notify)
         if "handoff_deadline" in values:
-            values["handoff_deadline"] = _naive_utc(values["handoff_deadline"])
-        values["updated_at"] = _naive_utc(utc_now())
+            values["handoff_deadline"] = naive_utc(values["handoff_deadline"])
+        values["updated_at"] = naive_utc(utc_now())
         with self._engine.begin() as conn:
             if not conn.execute(stmt.values(**values)).rowcount:
                 return False
@@ -253,7 +253,7 @@ class CallStore:
             return [
                 Step(
                     call_id=r["call_id"],
-                    at=_aware(r["at"]),  # type: ignore[arg-type]
+                    at=aware_utc(r["at"]),  # type: ignore[arg-type]
                     kind=r["kind"],
                     detail=r["detail"],
                     data=json.loads(r["data"]) if r["data"] else None,
@@ -265,7 +265,7 @@ class CallStore:
         query = (
             select(calls)
             .where(calls.c.handoff == "waiting")
-            .where(calls.c.handoff_deadline <= _naive_utc(now))
+            .where(calls.c.handoff_deadline <= naive_utc(now))
         )
         with self._engine.connect() as conn:
             return [_record(r) for r in conn.execute(query).mappings().all()]
@@ -278,8 +278,8 @@ class CallStore:
                 [
                     {
                         "call_id": s.call_id,
-                        "at": _naive_utc(s.at),
-                        "recorded_at": _naive_utc(utc_now()),
+                        "at": naive_utc(s.at),
+                        "recorded_at": naive_utc(utc_now()),
                         "kind": s.kind,
                         "detail": s.detail,
                         "data": json.dumps(s.data, default=str) if s.data else None,

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from actions.core.clock import aware_utc, naive_utc, utc_now
 from actions.core.samples import Sample
-from actions.store.case_memory import _aware, _naive_utc, utc_now
 from actions.store.schema import device_incidents, meter_submissions, telemetry_events
 
 # Incident stages the worker acts on; the rest wait for the owner or are over.
@@ -84,8 +84,8 @@ def _incident(row: Mapping[str, Any]) -> Incident:
         order_id=row["order_id"],
         location_id=row["location_id"],
         appointment_id=row["appointment_id"],
-        first_at=_aware(row["first_at"]),  # type: ignore[arg-type]
-        last_at=_aware(row["last_at"]),  # type: ignore[arg-type]
+        first_at=aware_utc(row["first_at"]),  # type: ignore[arg-type]
+        last_at=aware_utc(row["last_at"]),  # type: ignore[arg-type]
         repeats=row["repeats"],
         attempts=row["attempts"],
         open=row["open_key"] is not None,
@@ -102,7 +102,7 @@ def _submission(row: Mapping[str, Any]) -> Submission:
         event_id=row["event_id"],
         value=row["value"],
         unit=row["unit"],
-        read_at=_aware(row["read_at"]),  # type: ignore[arg-type]
+        read_at=aware_utc(row["read_at"]),  # type: ignore[arg-type]
         conversation_id=row["conversation_id"],
         status=row["status"],
         reading_id=row["reading_id"],
@@ -134,8 +134,8 @@ class DeviceStore:
         conn.execute(
             telemetry_events.insert().values(
                 device_id=device_id,
-                **{**values, "at": _naive_utc(values["at"])},
-                received_at=_naive_utc(utc_now()),
+                **{**values, "at": naive_utc(values["at"])},
+                received_at=naive_utc(utc_now()),
             )
         )
 
@@ -149,7 +149,7 @@ class DeviceStore:
             .order_by(telemetry_events.c.at.desc())
             .limit(1)
         ).first()
-        return Sample(_aware(row.at), row.value) if row else None  # type: ignore[arg-type]
+        return Sample(aware_utc(row.at), row.value) if row else None  # type: ignore[arg-type]
 
     @staticmethod
     def metric_samples(
@@ -161,12 +161,12 @@ class DeviceStore:
             .where(telemetry_events.c.device_id == device_id)
             .where(telemetry_events.c.type == "metric")
             .where(telemetry_events.c.metric == metric)
-            .where(telemetry_events.c.at <= _naive_utc(until))
-            .where(telemetry_events.c.at >= _naive_utc(until - back))
+            .where(telemetry_events.c.at <= naive_utc(until))
+            .where(telemetry_events.c.at >= naive_utc(until - back))
             .order_by(telemetry_events.c.at.desc())
             .limit(5000)
         ).all()
-        return [Sample(_aware(r.at), r.value) for r in rows]  # type: ignore[arg-type]
+        return [Sample(aware_utc(r.at), r.value) for r in rows]  # type: ignore[arg-type]
 
     def events(self, device_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -194,7 +194,7 @@ class DeviceStore:
 
     @staticmethod
     def create_incident(conn: Connection, **values: Any) -> int:
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         result = conn.execute(
             device_incidents.insert().values(
                 open_key=open_key(values["device_id"], values["problem_id"]),
@@ -205,8 +205,8 @@ class DeviceStore:
                 updated_at=now,
                 **{
                     **values,
-                    "first_at": _naive_utc(values["first_at"]),
-                    "last_at": _naive_utc(values["last_at"]),
+                    "first_at": naive_utc(values["first_at"]),
+                    "last_at": naive_utc(values["last_at"]),
                     "data": json.dumps(values.get("data") or {}, default=str),
                 },
             )
@@ -220,15 +220,15 @@ class DeviceStore:
             .where(device_incidents.c.id == incident_id)
             .values(
                 repeats=device_incidents.c.repeats + 1,
-                last_at=_naive_utc(at),
-                updated_at=_naive_utc(utc_now()),
+                last_at=naive_utc(at),
+                updated_at=naive_utc(utc_now()),
             )
         )
 
     @staticmethod
     def close(conn: Connection, incident_id: int, stage: str | None = None) -> None:
         """The incident no longer covers its problem: the next detection opens a new one."""
-        values: dict[str, Any] = {"open_key": None, "updated_at": _naive_utc(utc_now())}
+        values: dict[str, Any] = {"open_key": None, "updated_at": naive_utc(utc_now())}
         if stage:
             values["stage"] = stage
         conn.execute(
@@ -244,13 +244,13 @@ class DeviceStore:
             values["data"] = json.dumps(values["data"], default=str)
         for name in ("next_attempt_at",):
             if name in values:
-                values[name] = _naive_utc(values[name])
+                values[name] = naive_utc(values[name])
         with self.engine.begin() as conn:
             moved = conn.execute(
                 device_incidents.update()
                 .where(device_incidents.c.id == incident_id)
                 .where(device_incidents.c.stage.in_(stages))
-                .values(**values, updated_at=_naive_utc(utc_now()))
+                .values(**values, updated_at=naive_utc(utc_now()))
             ).rowcount
             if not moved:
                 return None
@@ -283,7 +283,7 @@ class DeviceStore:
         query = (
             select(device_incidents)
             .where(device_incidents.c.stage.in_(WORK_STAGES))
-            .where(device_incidents.c.next_attempt_at <= _naive_utc(now))
+            .where(device_incidents.c.next_attempt_at <= naive_utc(now))
             .order_by(device_incidents.c.next_attempt_at, device_incidents.c.id)
             .limit(limit)
         )
@@ -301,13 +301,13 @@ class DeviceStore:
 
     @staticmethod
     def add_submission(conn: Connection, **values: Any) -> int:
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         result = conn.execute(
             meter_submissions.insert().values(
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
-                **{**values, "read_at": _naive_utc(values["read_at"])},
+                **{**values, "read_at": naive_utc(values["read_at"])},
             )
         )
         return int(result.inserted_primary_key[0])
@@ -316,7 +316,7 @@ class DeviceStore:
         query = (
             select(meter_submissions)
             .where(meter_submissions.c.status == PENDING)
-            .where(meter_submissions.c.next_attempt_at <= _naive_utc(now))
+            .where(meter_submissions.c.next_attempt_at <= naive_utc(now))
             .order_by(meter_submissions.c.id)
             .limit(limit)
         )
@@ -326,7 +326,7 @@ class DeviceStore:
     def move_submission(self, submission_id: int, from_status: str, **values: Any) -> bool:
         for name in ("next_attempt_at", "sent_at"):
             if name in values:
-                values[name] = _naive_utc(values[name])
+                values[name] = naive_utc(values[name])
         with self.engine.begin() as conn:
             return (
                 conn.execute(

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from actions.store.case_memory import _aware, _naive_utc, utc_now
+from actions.core.clock import aware_utc, naive_utc, utc_now
 from actions.store.schema import notices
 
 FINAL = ("delivered", "superseded", "failed")
@@ -77,9 +77,9 @@ def _stored(row: Mapping[str, Any]) -> StoredNotice:
         urgent=bool(row["urgent"]),
         status=row["status"],
         attempts=row["attempts"],
-        created_at=_aware(row["created_at"]),  # type: ignore[arg-type]
-        sent_at=_aware(row["sent_at"]),
-        delivered_at=_aware(row["delivered_at"]),
+        created_at=aware_utc(row["created_at"]),  # type: ignore[arg-type]
+        sent_at=aware_utc(row["sent_at"]),
+        delivered_at=aware_utc(row["delivered_at"]),
         delivery=row.get("delivery"),
         said_by=row.get("said_by"),
         last_error=row.get("last_error"),
@@ -111,7 +111,7 @@ class NoticeOutbox:
         key = notice.dedupe_key or f"{notice.subject}:{notice.kind}:{utc_now().isoformat()}"
         if conn.execute(select(notices.c.id).where(notices.c.dedupe_key == key)).first():
             return None
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         if notice.subject is not None and notice.kind in SUPERSEDED_BY_NEWER:
             # A queue position nobody has heard yet is worthless once a newer one exists.
             conn.execute(
@@ -131,7 +131,7 @@ class NoticeOutbox:
                 params=json.dumps(notice.params, default=str),
                 urgent=notice.urgent,
                 status="pending" if hold_until is None else DEFERRED,
-                hold_until=_naive_utc(hold_until),
+                hold_until=naive_utc(hold_until),
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -153,8 +153,8 @@ class NoticeOutbox:
             released = conn.execute(
                 notices.update()
                 .where(notices.c.status == DEFERRED)
-                .where(notices.c.hold_until <= _naive_utc(world_now))
-                .values(status="pending", next_attempt_at=_naive_utc(utc_now()))
+                .where(notices.c.hold_until <= naive_utc(world_now))
+                .values(status="pending", next_attempt_at=naive_utc(utc_now()))
             ).rowcount
         if released:
             self.queued()
@@ -177,7 +177,7 @@ class NoticeOutbox:
 
         A conversation's notices keep their order: behind one that waits for a retry, the
         later ones of that conversation wait too."""
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         with self._engine.begin() as conn:
             rows = (
                 conn.execute(
@@ -242,7 +242,7 @@ class NoticeOutbox:
                 .values(
                     status="failed" if give_up else "pending",
                     last_error=error[:500],
-                    next_attempt_at=_naive_utc(utc_now() + timedelta(seconds=delay_s)),
+                    next_attempt_at=naive_utc(utc_now() + timedelta(seconds=delay_s)),
                 )
             )
 
@@ -278,7 +278,7 @@ class NoticeOutbox:
     def confirm(self, notice_id: int, delivery: str) -> bool:
         """Rasa answered 200 to attempt `delivery`: delivered if that attempt's action said it
         (Rasa's answer means its output channel took every message); False otherwise."""
-        now = _naive_utc(utc_now())
+        now = naive_utc(utc_now())
         with self._engine.begin() as conn:
             return bool(
                 conn.execute(

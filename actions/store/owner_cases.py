@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from actions.owner.profile import OwnerProfile
-from actions.store.case_memory import Case, CaseMemory
+from actions.store.case_memory import CaseMemory
+from actions.store.cases import Case
 
 
 class OwnerRecords(Protocol):

@@ -11,8 +11,8 @@ import json
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from actions.core.clock import utc_now
 from actions.owner.profile import Preferences
-from actions.store.case_memory import utc_now
 from actions.store.schema import preferences as preferences_table
 
 

@@ -11,7 +11,7 @@ from actions.calls.menu_navigation import (
     operator_digit,
     ranked,
 )
-from actions.providers.client import MenuNode, MenuOption, Provider
+from actions.providers.desk_models import MenuNode, MenuOption, Provider
 from servicedesk.seed import PROVIDERS
 
 

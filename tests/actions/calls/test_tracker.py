@@ -23,12 +23,14 @@ from actions import runtime
 from actions.calls.dialer import ServiceDeskDialer
 from actions.calls.hold_monitor import HoldMonitor
 from actions.calls.tracker import UNDELIVERED_GRACE_S, CallTracker
+from actions.core.clock import utc_now
 from actions.core.errors import ConfigError
 from actions.core.settings import load_settings
 from actions.owner.profile import OwnerProfile, load_profile
-from actions.providers.client import Provider, ServiceDeskClient
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_models import Provider
 from actions.store.calls import CallRecord, CallStore
-from actions.store.case_memory import CaseMemory, utc_now
+from actions.store.case_memory import CaseMemory
 from actions.store.notices import Notice, NoticeOutbox, StoredNotice
 from actions.store.preferences import PreferenceStore
 from tests.actions.store_fixtures import sqlite_url

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from actions.core.clock import naive_utc
 from actions.handoff.case_summary import (
     ConsentLine,
     HandoffLine,
@@ -18,8 +19,9 @@ from actions.handoff.case_summary import (
     digest,
     request_kind,
 )
-from actions.store import case_memory
-from actions.store.case_memory import AuditEntry, CaseMemory, _naive_utc
+from actions.providers.desk_audit import AuditEntry
+from actions.store import cases, consent_records
+from actions.store.case_memory import CaseMemory
 from actions.store.schema import handoffs
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -45,7 +47,8 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The store's own clock (decided_at, used_at, first_seen_at), set by each step."""
     clock = Clock()
-    monkeypatch.setattr(case_memory, "utc_now", lambda: clock.now)
+    for module in (cases, consent_records):
+        monkeypatch.setattr(module, "utc_now", lambda: clock.now)
     return clock
 
 
@@ -153,8 +156,8 @@ def consent(
 
 
 def handoff(memory: CaseMemory, **values: Any) -> int:
-    values["asked_at"] = _naive_utc(values["asked_at"])
-    values["closed_at"] = _naive_utc(values.get("closed_at"))
+    values["asked_at"] = naive_utc(values["asked_at"])
+    values["closed_at"] = naive_utc(values.get("closed_at"))
     with memory.engine.begin() as conn:
         return int(conn.execute(handoffs.insert().values(**values)).inserted_primary_key[0])
 

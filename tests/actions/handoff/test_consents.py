@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from actions.core import settings
+from actions.core.clock import utc_now
 from actions.core.errors import ConfigError
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
 from actions.journeys.try_again import ActionRetryPendingRequest
 from actions.runtime import services
-from actions.store.case_memory import utc_now
 from actions.store.owner_preferences import owner_key
 from actions.store.preferences import PreferenceStore
 from tests.actions.conftest import make_tracker, responses, run_action

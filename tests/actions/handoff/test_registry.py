@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from actions.core.clock import utc_now
 from actions.handoff.catalogue import load_catalogue
 from actions.handoff.registry import HandoffRegistry
-from actions.store.case_memory import CaseMemory, utc_now
+from actions.store.case_memory import CaseMemory
 from actions.store.notices import NoticeOutbox
 
 CONV = "owner-1"

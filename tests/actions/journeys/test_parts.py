@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from actions.core.clock import utc_now
 from actions.handoff.consents import PARTS_ORDER
 from actions.journeys.parts import (
     ActionAskPartOrderConfirmed,
@@ -21,9 +22,8 @@ from actions.journeys.parts import (
 )
 from actions.journeys.preferences import ActionSetSpendingLimit
 from actions.journeys.try_again import ActionRetryPendingRequest
-from actions.providers.client import PartOrderCreate
+from actions.providers.desk_models import PartOrderCreate
 from actions.runtime import services
-from actions.store.case_memory import utc_now
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
 
 VOLTRA = "sk-voltra-demo"

@@ -8,14 +8,9 @@ import dataclasses
 import pytest
 
 from actions.core.settings import load_settings
-from actions.providers.client import (
-    DeskRejected,
-    DeskTimeout,
-    DeskUnavailable,
-    OnBehalfOf,
-    ServiceDeskClient,
-    TicketCreate,
-)
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_errors import DeskRejected, DeskTimeout, DeskUnavailable
+from actions.providers.desk_models import OnBehalfOf, TicketCreate
 from launcher.processes import free_port
 
 TICKET = TicketCreate(

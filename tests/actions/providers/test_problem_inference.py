@@ -1,6 +1,6 @@
 import pytest
 
-from actions.providers.client import Provider
+from actions.providers.desk_models import Provider
 from actions.providers.problem_inference import (
     describes_a_problem,
     infer_category,

@@ -11,12 +11,13 @@ import pytest
 
 from actions.calls.tracker import CallTracker
 from actions.owner.profile import load_profile
-from actions.providers.client import Call
-from actions.providers.webhooks import provider_secret, receive, sign, verify_signature
+from actions.providers.desk_models import Call
+from actions.providers.webhooks import provider_secret, sign, verify_signature
 from actions.store.calls import CallStore
 from actions.store.case_memory import CaseMemory
 from actions.store.notices import NoticeOutbox
 from actions.store.preferences import PreferenceStore
+from actions.store.provider_events import receive
 from tests.actions.store_fixtures import sqlite_url
 from tests.conftest import PROJECT_ROOT
 

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from actions import runtime
 from actions.core.settings import load_settings
 from actions.journeys.service_requests import ActionOpenTicket, ActionTicketStatus
-from actions.providers.client import OnBehalfOf, ServiceDeskClient, TicketCreate
+from actions.providers.client import ServiceDeskClient
+from actions.providers.desk_models import OnBehalfOf, TicketCreate
 from actions.store.case_memory import CaseMemory
 from tests.actions.conftest import make_tracker, responses, run_action
 from tests.actions.store_fixtures import sqlite_url

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, text
 
-from actions.store.case_memory import AuditEntry, CaseMemory, make_engine, upgrade
+from actions.providers.desk_audit import AuditEntry
+from actions.store.case_memory import CaseMemory
+from actions.store.database import make_engine, upgrade
 from tests.actions.store_fixtures import postgres_database, sqlite_url
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -149,7 +151,7 @@ def _head_revision() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from actions.store.case_memory import MIGRATIONS
+    from actions.store.database import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

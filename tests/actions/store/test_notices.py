@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from actions.core.clock import utc_now
 from actions.store import notices as notices_module
-from actions.store.case_memory import CaseMemory, utc_now
+from actions.store.case_memory import CaseMemory
 from actions.store.notices import Notice, NoticeOutbox
 from actions.store.schema import notices as notices_table
 from tests.actions.store_fixtures import sqlite_url

@@ -2,7 +2,9 @@
 identifier its settings and the owner profile know, whatever their shape.
 
 Installed when the `actions` package is imported, so every way of running the actions
-(`python -m actions.server`, `rasa run actions`) masks from its first log line.
+(`python -m actions.server`, `rasa run actions`) masks from its first log line. It lives with
+the providers because what it masks reaches that far up: besides the settings' tokens and the
+owner profile's identifiers, each provider's webhook secret (`providers.webhooks`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.engine import make_url
 from actions.core.errors import ConfigError
 from actions.core.settings import Settings, load_settings
 from actions.owner.profile import OwnerProfile, load_profile
+from actions.providers.webhooks import provider_secret
 from logmask import MASKER, install, mask, remember
 
 __all__ = ["install_log_masking", "mask", "remember", "remember_known_secrets"]
@@ -30,9 +33,6 @@ def remember_known_secrets(settings: Settings, profile: OwnerProfile | None) -> 
     remember(settings.action_token, settings.rasa_token, settings.webhook_secret, password)
     if profile is None:
         return
-    # Imported here: the webhook module needs the whole package, which is still importing.
-    from actions.providers.webhooks import provider_secret
-
     MASKER.remember_identifier(profile.owner.phone)
     for account in profile.accounts:
         MASKER.remember_identifier(account.account_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.core.log_masking import install_log_masking, mask
+from actions.providers.log_masking import install_log_masking, mask
 from tests.conftest import PROJECT_ROOT
 
 # Values of every shape: none starts with sk-, none looks like an account or phone number.
