@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from actions.core.clock import naive_utc
-from actions.handoff.case_summary import (
-    ConsentLine,
-    HandoffLine,
-    Reply,
-    RequestLine,
-    Spend,
-    case_summary,
-    digest,
-    request_kind,
-)
+from actions.handoff.case_records import ConsentLine, Reply, Spend
+from actions.handoff.case_summary import HandoffLine, case_summary, digest
+from actions.handoff.request_lines import RequestLine
 from actions.providers.desk_audit import AuditEntry
 from actions.store import cases, consent_records
 from actions.store.case_memory import CaseMemory
@@ -573,23 +566,3 @@ def test_an_unknown_case_has_no_summary(memory, clock):
     fill(memory, clock)
     assert case_summary(memory, VOLTRA, "TCK-NOPE") is None
     assert case_summary(memory, VOLTRA, "TCK") is None
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "kind"),
-    [
-        ("POST", "/v1/tickets", "ticket"),
-        ("GET", "/v1/tickets", "other"),
-        ("POST", "/v1/tickets/TCK-1/notes", "note"),
-        ("POST", "/v1/tickets/TCK-1/cancel", "cancel"),
-        ("POST", "/v1/tickets/TCK-1/escalate", "escalate"),
-        ("POST", "/v1/appointments", "appointment"),
-        ("POST", "/v1/appointments/APT-1/reschedule", "appointment_change"),
-        ("POST", "/v1/appointments/APT-1/cancel", "appointment_change"),
-        ("POST", "/v1/parts/orders", "parts_order"),
-        ("POST", "/v1/meter-readings", "other"),
-        ("GET", "/v1/tickets?status=open", "other"),
-    ],
-)
-def test_request_kinds(method, path, kind):
-    assert request_kind(method, path) == kind
