@@ -36,7 +36,7 @@ from actions.handoff.consents import (
 )
 from actions.handoff.owner_control import refuse_if_held, sending_credentials
 from actions.handoff.registry import ask_owner
-from actions.journeys.follow_up import pick_case
+from actions.journeys.which_case import pick_case
 from actions.owner.messages import owner_stamped, turn_marker
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
 from actions.providers.desk_models import OnBehalfOf, Provider, TicketCreate

@@ -28,8 +28,8 @@ from actions.handoff.consents import (
 )
 from actions.handoff.owner_control import sending_credentials
 from actions.journeys.contract_changes import ask_contract_change
-from actions.journeys.follow_up import save_check
 from actions.journeys.try_again import resends
+from actions.journeys.whats_new import save_check
 from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import turn_marker
 from actions.owner.profile import Account

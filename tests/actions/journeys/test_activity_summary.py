@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from actions.journeys.activity_summary import ActionActivitySummary, parse_period
-from actions.journeys.follow_up import ActionCancelCase, ActionSendCaseNote
+from actions.journeys.case_cancellation import ActionCancelCase
+from actions.journeys.case_notes import ActionSendCaseNote
 from tests.actions.conftest import make_tracker, responses, run_action
-from tests.actions.journeys.test_follow_up import nimbus_internet
+from tests.actions.journeys.case_fixtures import nimbus_internet
 
 LISBON = ZoneInfo("Europe/Lisbon")
 

@@ -14,6 +14,7 @@ from actions.journeys.service_requests import (
 from actions.journeys.try_again import ActionRetryPendingRequest
 from launcher.processes import free_port
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+from tests.actions.journeys.case_fixtures import nimbus_internet, open_ticket
 
 NIMBUS_KEY = "sk-nimbus-demo"
 REPORT = "my internet keeps dropping, can you report it to Nimbus?"
@@ -314,3 +315,35 @@ def test_a_description_longer_than_the_desk_takes_is_asked_again(standin_env, do
     slots = slot_events(events)
     assert slots["problem_description"] is None and slots["rejected_fields"] == ["description"]
     assert desk_tickets(standin_env) == []
+
+
+class TestOpenCases:
+    def test_lists_every_open_case_from_memory_refreshed_from_the_desk(self, standin_env, domain):
+        nimbus = nimbus_internet(domain)
+        homecare = open_ticket(domain, "homecare-appliances", "repair", "the fridge is not cooling")
+        standin_env.advance(16 * 60)
+        tracker = make_tracker(domain, "what are my open cases?", intent="ticket_status")
+        messages, _ = run_action(ActionTicketStatus(), tracker, domain)
+        assert responses(messages) == [
+            "utter_open_cases_header",
+            "utter_ticket_status_in_progress",
+            "utter_ticket_status_in_progress",
+        ]
+        assert messages[0]["count"] == 2
+        assert {m["ticket_id"] for m in messages[1:]} == {nimbus, homecare}
+        assert {m["status"] for m in messages[1:]} == {"in_progress"}
+
+    def test_desk_down_says_what_memory_knew_marked_not_fresh(self, standin_env, domain):
+        nimbus = nimbus_internet(domain)
+        standin_env.post("/_sim/faults", {"error_rate": 1.0})
+        try:
+            tracker = make_tracker(domain, "show all my cases", intent="ticket_status")
+            messages, _ = run_action(ActionTicketStatus(), tracker, domain)
+        finally:
+            standin_env.post("/_sim/faults", {})
+        assert responses(messages) == [
+            "utter_cases_not_fresh",
+            "utter_open_cases_header",
+            "utter_open_case_line_stale",
+        ]
+        assert messages[2]["ticket_id"] == nimbus and messages[2]["status"] == "open"

@@ -1,0 +1,66 @@
+"""What the case tests share: tickets opened on the real desk, the desk's own view of them,
+a turn of the note form and a note sent."""
+
+from __future__ import annotations
+
+from actions import runtime
+from actions.journeys.case_forms import ValidateCaseNoteForm
+from actions.journeys.case_notes import ActionSendCaseNote
+from actions.journeys.service_requests import ActionOpenTicket
+from tests.actions.conftest import make_tracker, responses, run_action
+
+NIMBUS_KEY = "sk-nimbus-demo"
+HOMECARE_KEY = "sk-homecare-demo"
+
+
+def open_ticket(domain, provider: str, category: str, text: str) -> str:
+    slots = {
+        "problem_provider": provider,
+        "problem_description": text,
+        "problem_category": category,
+    }
+    messages, _ = run_action(ActionOpenTicket(), make_tracker(domain, text, slots=slots), domain)
+    assert responses(messages)[0] == "utter_ticket_opened", messages
+    return messages[0]["ticket_id"]
+
+
+def nimbus_internet(domain) -> str:
+    return open_ticket(
+        domain, "nimbus-telecom", "internet", "my internet keeps dropping, tell Nimbus"
+    )
+
+
+def desk_ticket(desk, ticket_id: str, key: str = NIMBUS_KEY) -> dict:
+    status, _, body = desk.get(f"/v1/tickets/{ticket_id}", key=key)
+    assert status == 200, body
+    return body
+
+
+def note_form_turn(domain, text, intent="add_case_note", entities=None, slots=None, **kw):
+    tracker = make_tracker(
+        domain, text, intent=intent, entities=entities, slots=slots, active_loop="case_note_form"
+    )
+    return run_action(ValidateCaseNoteForm(), tracker, domain)
+
+
+def send_note(domain, slots, text="ok", timestamp=1_795_000_100.0):
+    tracker = make_tracker(domain, text, slots=slots, timestamp=timestamp)
+    return run_action(ActionSendCaseNote(), tracker, domain)
+
+
+def homecare_has_the_same_id(ticket_id: str) -> None:
+    # The reference desk draws ids at random, so HomeCare's ticket of the same id is put in
+    # the case memory directly, as HomeCare's own webhook would have stored it.
+    runtime.services().memory.upsert_case_from_ticket(
+        {
+            "id": ticket_id,
+            "provider": "homecare-appliances",
+            "account_id": "HC-44120",
+            "category": "repair",
+            "summary": "Fridge not cooling",
+            "status": "open",
+            "created_at": "2026-11-23T09:00:00Z",
+            "updated_at": "2026-11-23T09:00:00Z",
+        },
+        conversation_id="test-owner",
+    )
