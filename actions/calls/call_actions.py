@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.calls.hold_policy import minutes
-from actions.calls.tracker import Decision
+from actions.calls.owner_decisions import Decision
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
 from actions.core.phrases import phrase
