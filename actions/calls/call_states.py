@@ -36,7 +36,7 @@ ENDED_NOTICES = {
 
 
 def step_data(call: Call, source: str) -> dict[str, Any]:
-    """What the call history shows for a state step (see actions.calls.call_actions)."""
+    """What the call history shows for a state step (see actions.calls.call_history)."""
     return {
         "source": source,
         "position": call.position,
