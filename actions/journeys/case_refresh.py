@@ -2,13 +2,14 @@
 
 The case memory is the source of truth for which cases exist; each is refreshed from the desk
 when it can be reached (`refresh`, `refresh_all`), and what a desk answers is written back
-(`remember`). A store failure never changes what the owner is told.
+(`remember`, `remember_cases`). A store failure never changes what the owner is told.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 from actions.core.errors import ConfigError
 from actions.owner.profile import Account
@@ -44,6 +45,29 @@ async def remember(
         )
     except Exception:
         logger.exception("CASE MEMORY WRITE FAILED for ticket %s", ticket.id)
+
+
+async def remember_cases(
+    svc: Services,
+    tickets: Iterable[Ticket],
+    conversation_id: str | None = None,
+    account_id: str | None = None,
+) -> None:
+    """Keep the case memory in step with what the desk said (one transaction for them all).
+
+    Never changes what the owner hears: the desk's answer is the fact, the record of it is
+    ours, so a store failure is logged loudly and the turn goes on.
+    """
+    tickets = list(tickets)
+    try:
+        await asyncio.to_thread(
+            svc.memory.upsert_cases_from_tickets,
+            [t.dict() for t in tickets],
+            conversation_id,
+            account_id,
+        )
+    except Exception:
+        logger.exception("CASE MEMORY WRITE FAILED for tickets %s", [t.id for t in tickets])
 
 
 async def refresh(svc: Services, case: Case, conversation_id: str | None) -> Ticket:

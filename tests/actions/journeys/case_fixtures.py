@@ -1,16 +1,23 @@
-"""What the case tests share: tickets opened on the real desk, the desk's own view of them,
-a turn of the note form and a note sent."""
+"""What the ticket and case tests share: tickets opened on the real desk, the desk's own view
+of them, and a turn of the report or note form, or a note sent."""
 
 from __future__ import annotations
 
 from actions import runtime
 from actions.journeys.case_forms import ValidateCaseNoteForm
 from actions.journeys.case_notes import ActionSendCaseNote
-from actions.journeys.service_requests import ActionOpenTicket
+from actions.journeys.open_ticket import ActionOpenTicket
+from actions.journeys.report_problem_form import ValidateReportProblemForm
 from tests.actions.conftest import make_tracker, responses, run_action
 
 NIMBUS_KEY = "sk-nimbus-demo"
 HOMECARE_KEY = "sk-homecare-demo"
+REPORT = "my internet keeps dropping, can you report it to Nimbus?"
+READY_SLOTS = {
+    "problem_provider": "nimbus-telecom",
+    "problem_description": REPORT,
+    "problem_category": "internet",
+}
 
 
 def open_ticket(domain, provider: str, category: str, text: str) -> str:
@@ -64,3 +71,23 @@ def homecare_has_the_same_id(ticket_id: str) -> None:
         },
         conversation_id="test-owner",
     )
+
+
+def desk_tickets(desk, key: str = NIMBUS_KEY) -> list[dict]:
+    status, _, body = desk.get("/v1/tickets", key=key)
+    assert status == 200, body
+    return body["tickets"] if isinstance(body, dict) else body
+
+
+def report_form_turn(domain, text, slots, requested=None, intent="report_problem", entities=None):
+    tracker = make_tracker(
+        domain,
+        text,
+        intent=intent,
+        entities=entities,
+        slots={**slots, "requested_slot": requested},
+        active_loop="report_problem_form",
+    )
+    # The form validates what was set since the owner's last message: mark those slots as such.
+    tracker.events.extend({"event": "slot", "name": k, "value": v} for k, v in slots.items())
+    return run_action(ValidateReportProblemForm(), tracker, domain)

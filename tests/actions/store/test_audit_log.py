@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from actions import runtime
 from actions.core.settings import load_settings
-from actions.journeys.service_requests import ActionOpenTicket, ActionTicketStatus
+from actions.journeys.open_ticket import ActionOpenTicket
+from actions.journeys.ticket_status import ActionTicketStatus
 from actions.providers.client import ServiceDeskClient
 from actions.providers.desk_models import OnBehalfOf, TicketCreate
 from actions.store.case_memory import CaseMemory

@@ -1,0 +1,91 @@
+"""The report-a-problem form, run on real trackers against the real service desk."""
+
+from __future__ import annotations
+
+from actions.journeys.report_problem_form import (
+    ActionAskProblemCategory,
+    ActionAskProblemProvider,
+)
+from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+from tests.actions.journeys.case_fixtures import (
+    REPORT,
+    report_form_turn,
+)
+
+
+class TestValidateReportForm:
+    def test_provider_alias_in_any_case_is_resolved(self, standin_env, domain):
+        for said, expected in [
+            ("NIMBUS", "nimbus-telecom"),
+            ("aqua flow", "aquaflow-water"),
+            ("Bright Grid", "brightgrid-energy"),
+            ("homecare appliances", "homecare-appliances"),
+        ]:
+            _, events = report_form_turn(
+                domain, said, {"problem_provider": said}, "problem_provider"
+            )
+            assert slot_events(events)["problem_provider"] == expected, said
+
+    def test_unknown_provider_gets_a_question_with_the_known_ones(self, standin_env, domain):
+        messages, events = report_form_turn(
+            domain, "Acme", {"problem_provider": "Acme"}, "problem_provider"
+        )
+        assert slot_events(events)["problem_provider"] is None
+        assert responses(messages) == ["utter_unknown_provider"]
+        assert messages[0]["name"] == "Acme"
+        tracker = make_tracker(domain, "Acme", slots={"requested_slot": "problem_provider"})
+        messages, _ = run_action(ActionAskProblemProvider(), tracker, domain)
+        assert responses(messages) == ["utter_ask_problem_provider"]
+        for name in ["Nimbus Telecom", "Voltra Motors", "AquaFlow Water", "HomeCare Appliances"]:
+            assert name in messages[0]["known_providers"]
+
+    def test_first_message_gives_provider_and_category(self, standin_env, domain):
+        _, events = report_form_turn(domain, REPORT, {"problem_description": REPORT})
+        slots = slot_events(events)
+        assert slots["problem_provider"] == "nimbus-telecom"
+        assert slots["problem_description"] == REPORT
+        assert slots["problem_category"] == "internet"
+        assert slots.get("requested_slot") is None
+
+    def test_only_the_missing_company_is_asked_for(self, standin_env, domain):
+        text = "the dishwasher is broken"  # no dishwasher in the profile
+        _, events = report_form_turn(domain, text, {"problem_description": text})
+        slots = slot_events(events)
+        assert slots["problem_description"] == text
+        assert slots.get("problem_provider") is None
+        assert "problem_category" not in slots
+
+    def test_the_device_says_which_company(self, standin_env, domain):
+        text = "the fridge is leaking"
+        _, events = report_form_turn(domain, text, {"problem_description": text})
+        slots = slot_events(events)
+        assert slots["problem_provider"] == "homecare-appliances"
+        assert slots["problem_category"] == "repair"
+
+    def test_request_without_a_problem_asks_what_is_wrong(self, standin_env, domain):
+        text = "I want to report a problem to Nimbus"
+        _, events = report_form_turn(domain, text, {"problem_description": text})
+        assert slot_events(events)["problem_description"] is None
+
+    def test_category_answer_matches_by_name_or_number(self, standin_env, domain):
+        base = {"problem_provider": "nimbus-telecom", "problem_description": "it is broken"}
+        for said, expected in [("billing", "billing"), ("2", "mobile"), ("Internet", "internet")]:
+            _, events = report_form_turn(
+                domain, said, {**base, "problem_category": said}, "problem_category", "inform"
+            )
+            assert slot_events(events)["problem_category"] == expected, said
+
+    def test_unmatched_category_is_asked_again(self, standin_env, domain):
+        base = {"problem_provider": "nimbus-telecom", "problem_description": "it is broken"}
+        messages, events = report_form_turn(
+            domain, "pizza", {**base, "problem_category": "pizza"}, "problem_category", "inform"
+        )
+        assert slot_events(events)["problem_category"] is None
+        assert responses(messages) == ["utter_category_not_understood"]
+
+    def test_category_question_lists_the_providers_categories(self, standin_env, domain):
+        tracker = make_tracker(domain, "x", slots={"problem_provider": "nimbus-telecom"})
+        messages, _ = run_action(ActionAskProblemCategory(), tracker, domain)
+        assert responses(messages) == ["utter_ask_problem_category"]
+        assert "Internet" in messages[0]["categories"]
+        assert len(messages[0]["buttons"]) == 5
