@@ -9,6 +9,7 @@ import sys
 from logmask import install as install_log_masking
 
 from .config import ConfigError, Settings, load_settings
+from .extra_seed import install_from
 
 
 def _setup_logging() -> None:
@@ -38,6 +39,8 @@ def main() -> int:
     install_log_masking()
     try:
         settings = load_settings()
+        # The whole file is checked before anything of it is added: a bad one adds nothing.
+        install_from(settings.extra_seed)
     except ConfigError as err:
         # One clear line, no traceback: the launcher shows it to the person running the demo.
         print(f"servicedesk: configuration error: {err}", file=sys.stderr)

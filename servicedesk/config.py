@@ -44,6 +44,9 @@ class Settings:
     # For tests: a file to which every answer that does not match /openapi.json (undocumented
     # status, body against the schema) is appended as a JSON line. None: no checking.
     check_responses: str | None = None
+    # A YAML file of more companies (providers, owners, accounts, parts) added to the seed at
+    # start-up (extra_seed.py). None: the seeded five only.
+    extra_seed: str | None = None
 
 
 def _parse(env: Mapping[str, str], name: str, default: T, convert: Callable[[str], T]) -> T:
@@ -124,4 +127,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         start_time=_parse(env, "SERVICE_DESK_START_TIME", d.start_time, _iso),
         check_responses=_parse(env, "SERVICE_DESK_CHECK_RESPONSES", d.check_responses, str),
+        extra_seed=_parse(env, "SERVICE_DESK_EXTRA_SEED", d.extra_seed, str),
     )

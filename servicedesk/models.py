@@ -163,10 +163,26 @@ class Provider(Response):
     typical_wait_s: int
     agents: int
     callbacks_offered: bool
-    service_centres: list[Location]
-    services: list[str]
+    service_centres: list[Location] = Field(
+        ..., description="Where the provider's customers bring what they own; parts can go there"
+    )
+    services: list[str] = Field(
+        ..., description="The services its appointments are for, the first being the default"
+    )
     technician_visits: bool
-    visit_locations: list[Location]
+    visit_locations: list[Location] = Field(
+        ..., description="Where its technicians visit (the customer's address), for appointments"
+    )
+    keywords: list[str] = Field(
+        ...,
+        description="Words for what a customer has with the provider (router, car, fridge):"
+        " a customer who names one means this provider",
+    )
+    parts_delivery: str | None = Field(
+        ...,
+        description="Where parts go when the provider has no service centres (one of"
+        " visit_locations' ids: parts come with the technician); null where it sends no parts",
+    )
 
 
 class ProviderList(Response):

@@ -1,6 +1,9 @@
 """The seeded world: providers, owners, accounts, API keys, devices, meters and parts.
 
 Static data lives here as plain dicts; only what changes (meter readings) is copied into SQLite.
+More companies come from a YAML file without code (SERVICE_DESK_EXTRA_SEED, extra_seed.py),
+which adds to these dicts at start-up. Longer than 400 lines because it is data: five companies
+one after another, each read top to bottom.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ def _cat(cid: str, name: str, description: str) -> dict[str, str]:
 # `question` tuple, (category, question) or (category, question, kind), is still understood.
 
 
+# What the directory says of each provider beyond its phone line: `service_centres` (where its
+# customers bring what they own) and `visit_locations` (technician visits), where appointments
+# happen; `services`, what appointments are for (the first is the default); `keywords`, the
+# things a customer has there ("router", "car"), by which a customer's words point to it; and
+# `parts_delivery`, where parts go when it has no service centres (a visit location: the part
+# comes with the technician), None where it sends no parts.
 PROVIDERS: dict[str, dict[str, Any]] = {
     "nimbus-telecom": {
         "id": "nimbus-telecom",
@@ -89,6 +98,18 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                 "timezone": "Europe/Lisbon",
             }
         ],
+        "keywords": [
+            "internet",
+            "router",
+            "wifi",
+            "wi fi",
+            "broadband",
+            "modem",
+            "fibre",
+            "fiber",
+            "connection",
+        ],
+        "parts_delivery": "NT-HOME",
         "questions": [
             ("internet", "Which lights on your router are on or blinking right now?", GENERAL),
         ],
@@ -153,6 +174,8 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": ["repair", "maintenance", "tyre_change"],
         "technician_visits": False,
         "visit_locations": [],
+        "keywords": ["car", "vehicle", "ev", "tyre", "tyres", "tire", "tires"],
+        "parts_delivery": None,
         "questions": [
             ("charging", "Does the charging port light up when you plug in the cable?", GENERAL),
         ],
@@ -192,6 +215,8 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": [],
         "technician_visits": False,
         "visit_locations": [],
+        "keywords": [],
+        "parts_delivery": None,
         "questions": [
             ("outage", "Is the outage affecting your whole street or only your home?", GENERAL),
             # An identity check: only the account holder knows the answer.
@@ -237,6 +262,8 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "services": [],
         "technician_visits": False,
         "visit_locations": [],
+        "keywords": [],
+        "parts_delivery": None,
         "questions": [("leak", "Can you see water outside or inside your home?", GENERAL)],
     },
     "homecare-appliances": {
@@ -282,6 +309,17 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                 "timezone": "Europe/Lisbon",
             }
         ],
+        "keywords": [
+            "fridge",
+            "refrigerator",
+            "freezer",
+            "washing machine",
+            "washer",
+            "washingmachine",
+            "dishwasher",
+            "appliance",
+        ],
+        "parts_delivery": "HC-HOME",
         "questions": [
             (
                 "repair",

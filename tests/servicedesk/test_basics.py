@@ -145,6 +145,23 @@ def test_provider_directory(desk):
     assert providers["homecare-appliances"]["callbacks_offered"] is False
     centres = [c["id"] for c in providers["voltra-motors"]["service_centres"]]
     assert centres == ["SC-LIS-1", "SC-IST-1", "SC-BER-1"]
+    # What each company offers is the directory's, so that Stand-in codes none of it.
+    assert providers["voltra-motors"]["services"] == ["repair", "maintenance", "tyre_change"]
+    assert providers["homecare-appliances"]["services"] == ["repair", "installation"]
+    assert "router" in nimbus["keywords"] and "car" in providers["voltra-motors"]["keywords"]
+    assert "fridge" in providers["homecare-appliances"]["keywords"]
+    # Without service centres, parts go to the place the directory names: a visit location.
+    delivery = {p: providers[p]["parts_delivery"] for p in providers}
+    assert delivery == {
+        "nimbus-telecom": "NT-HOME",
+        "voltra-motors": None,
+        "brightgrid-energy": None,
+        "aquaflow-water": None,
+        "homecare-appliances": "HC-HOME",
+    }
+    for provider in providers.values():
+        visits = [loc["id"] for loc in provider["visit_locations"]]
+        assert provider["parts_delivery"] is None or provider["parts_delivery"] in visits
     status, _, one = desk.get("/v1/providers/voltra-motors", key=ALEX)
     assert status == 200 and one["name"] == "Voltra Motors"
     status, _, body = desk.get("/v1/providers/acme", key=ALEX)
