@@ -25,7 +25,7 @@ from actions.handoff.registry import ask_owner, owner_answered
 from actions.owner.profile import Meter
 from actions.owner.wording import money
 from actions.providers.directory import display_name
-from actions.providers.part_destinations import destination
+from actions.providers.part_destinations import destination_of
 from actions.runtime import Services
 from actions.store.devices import (
     ASK_OWNER,
@@ -97,7 +97,10 @@ async def say_device_notice(
         why = str(incident.data.get("why") or "")
         dispatcher.utter_message(response="utter_device_problem_failed", why=why, **about)
         return []
-    return _progress(dispatcher, svc, incident, int(params.get("phase", 0)), tracker, about)
+    part = incident.data.get("part") or {}
+    # Where the part goes, as the company's directory entry names it.
+    where = await destination_of(svc.directory, incident.provider, part.get("centre"))
+    return _progress(dispatcher, svc, incident, int(params.get("phase", 0)), tracker, about, where)
 
 
 def _progress(
@@ -107,6 +110,7 @@ def _progress(
     phase: int,
     tracker: Tracker,
     about: dict[str, str],
+    where: str,
 ) -> list[EventType]:
     """What was done so far, then the one question left (the part's cost, or the day)."""
     part = incident.data.get("part") or {}
@@ -123,7 +127,7 @@ def _progress(
                 part_name=part.get("name"),
                 amount=money(float(part.get("amount", 0))),
                 currency=part.get("currency"),
-                destination=destination(part.get("centre")),
+                destination=where,
                 order_id=incident.order_id,
             )
         elif incident.part_state == "unavailable":

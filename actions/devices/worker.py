@@ -6,7 +6,8 @@ restart resumes where it stopped and a step is never done twice:
 - report: a ticket, with an idempotency key of the incident's own;
 - slots: free slots for the table's service at the nearest location (the service centre in the
   owner's home city, else one in the owner's time zone), kept for the owner to pick from;
-- part: the table's part for that location, ordered when the owner's standing limit covers it,
+- part: the table's part, sent where the company's directory entry says parts go (its parts
+  delivery place), else to that location; ordered when the owner's standing limit covers it,
   else left for the owner's yes (`approve_cost`);
 - notify: the owner is told what was done and asked only what is left.
 A company that cannot be reached means a retry with backoff; one that refuses ends the
@@ -26,7 +27,6 @@ from actions.devices.config import Problem
 from actions.devices.intake import add_device_notice
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent
 from actions.handoff.owner_hold import owner_holds
-from actions.journeys.parts import HOME_DELIVERY, VOLTRA_CENTRES
 from actions.providers.desk_errors import DeskError, DeskRejected
 from actions.providers.desk_models import (
     MeterReadingCreate,
@@ -210,7 +210,7 @@ class DeviceWorker:
             key=lambda loc: (rank_location(loc, owner.home_city, owner.timezone), loc["id"]),
             default=None,
         )
-        location_id = nearest["id"] if nearest else self._fallback_location(problem.provider)
+        location_id = nearest["id"] if nearest else await self._fallback_location(problem.provider)
         shown = sorted((s for s in slots if s.location.id == location_id), key=lambda s: s.start)
         data = {**incident.data, "offered": [offered_slot(s) for s in shown[:SHOWN_SLOTS]]}
         return await asyncio.to_thread(
@@ -222,11 +222,15 @@ class DeviceWorker:
             data=data,
         )
 
-    def _fallback_location(self, provider: str) -> str | None:
-        if provider in HOME_DELIVERY:
-            return HOME_DELIVERY[provider]
+    async def _fallback_location(self, provider: str) -> str | None:
+        """No free slots: where the part goes, by the directory (its parts delivery place, else
+        the service centre in the owner's home city). Raises DeskError."""
+        delivery = await self.svc.directory.parts_delivery(provider)
+        if delivery:
+            return delivery
         city = (self.svc.profile.owner.home_city or "").casefold()
-        return next((c for c, name in VOLTRA_CENTRES.items() if name.casefold() == city), None)
+        centres = await self.svc.directory.service_centres(provider)
+        return next((c.id for c in centres if (c.city or "").casefold() == city), None)
 
     async def _part(self, incident: Incident, problem: Problem) -> Incident | None:
         if not problem.part:
@@ -236,7 +240,7 @@ class DeviceWorker:
             key, problem.provider, conversation_id=incident.conversation_id
         )
         part = next((p for p in catalogue if p.sku == problem.part), None)
-        centre = HOME_DELIVERY.get(problem.provider) or incident.location_id
+        centre = await self.svc.directory.parts_delivery(problem.provider) or incident.location_id
         if part is None or centre is None:
             return await self._to_notify(incident, "unavailable")
         quote = {

@@ -25,7 +25,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
+from actions.core.phrases import response_text
 from actions.core.slot_choice import ORDINALS, resolve_choice
+from actions.core.word_lists import one_of
 from actions.devices.incidents import appointment_booked, ticket_for_slot
 from actions.handoff.consents import item_of, permission_from_this_turn, refuse_unless_permitted
 from actions.handoff.owner_control import sending_credentials
@@ -71,44 +73,17 @@ NO_APPOINTMENT = "none"  # appointment_target when the owner has nothing to move
 # Intents that are never an answer to the form's question.
 NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
 
-# The services each provider books, the first being the default, and the words that name them.
-SERVICES: dict[str, dict[str, tuple[str, ...]]] = {
-    "nimbus-telecom": {"technician_visit": ()},
-    "voltra-motors": {
-        "repair": ("repair", "fix"),
-        "maintenance": ("maintenance", "service", "servicing", "inspection", "check up"),
-        "tyre_change": ("tyre", "tyres", "tire", "tires"),
-    },
-    "homecare-appliances": {
-        "repair": ("repair", "fix"),
-        "installation": ("install", "installation", "installing", "set up"),
-    },
+# Words that name a kind of service, by the service's id (which companies offer which service
+# comes from the provider directory). A service not listed here is named by its id's words.
+SERVICE_WORDS: dict[str, tuple[str, ...]] = {
+    "repair": ("repair", "fix"),
+    "maintenance": ("maintenance", "service", "servicing", "inspection", "check up"),
+    "tyre_change": ("tyre", "tyres", "tire", "tires"),
+    "installation": ("install", "installation", "installing", "set up"),
 }
-# Words that point to a provider through what the owner owns there.
-THING_WORDS: dict[str, tuple[str, ...]] = {
-    "nimbus-telecom": (
-        "internet",
-        "router",
-        "wifi",
-        "wi fi",
-        "broadband",
-        "modem",
-        "fibre",
-        "fiber",
-        "connection",
-    ),
-    "voltra-motors": ("car", "vehicle", "ev", "voltra", "tyre", "tyres", "tire", "tires"),
-    "homecare-appliances": (
-        "fridge",
-        "refrigerator",
-        "freezer",
-        "washing machine",
-        "washer",
-        "washingmachine",
-        "dishwasher",
-        "appliance",
-    ),
-}
+
+# Services whose words ("fix", "repair") also come with a more specific one ("fix the tyres").
+GENERIC_SERVICES = {"repair"}
 
 
 def _has(words: str, phrase: str) -> bool:
@@ -128,7 +103,10 @@ async def infer_provider(svc: Services, text: str) -> str | None:
         return named.id
     hits = set()
     for account in svc.profile.accounts:
-        things = list(THING_WORDS.get(account.provider, ()))
+        try:
+            things = await svc.directory.keywords(account.provider)
+        except DeskError:
+            things = []
         for device in account.devices:
             things += [normalise(device.kind.replace("_", " ")), normalise(device.name)]
         if any(t and _has(words, t) for t in things):
@@ -136,16 +114,29 @@ async def infer_provider(svc: Services, text: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def infer_service(provider: str, text: str) -> str | None:
-    """The service `text` names at `provider`, else the provider's first; None if it has none."""
-    offered = SERVICES.get(provider)
+def service_words(service: str) -> tuple[str, ...]:
+    """The words that name `service`: its own ("tyre change"), and those of SERVICE_WORDS."""
+    return (*SERVICE_WORDS.get(service, ()), normalise(service.replace("_", " ")))
+
+
+def infer_service(offered: list[str], text: str) -> str | None:
+    """The service of `offered` (a provider's, the default first) that `text` names, else the
+    default; None if the provider offers none."""
     if not offered:
         return None
     words = normalise(text)
-    for service, service_words in offered.items():
-        if any(_has(words, w) for w in service_words) and service != "repair":
-            return service
-    return next(iter(offered))
+    named = [s for s in offered if any(_has(words, w) for w in service_words(s))]
+    # "fix the tyres" names a repair and a tyre change: the more specific service wins.
+    specific = [s for s in named if s not in GENERIC_SERVICES]
+    return (specific or named or offered)[0]
+
+
+async def offered_services(svc: Services, provider: str) -> list[str] | None:
+    """The services `provider` books, from the directory; None when it cannot be read."""
+    try:
+        return await svc.directory.services(provider)
+    except DeskError:
+        return None
 
 
 def _tz(svc: Services) -> ZoneInfo:
@@ -200,8 +191,9 @@ def appointment_lines(entries: list[dict[str, Any]], tz: ZoneInfo) -> str:
     )
 
 
-def _accounts_with_appointments(svc: Services) -> list[Account]:
-    return [a for a in svc.profile.accounts if SERVICES.get(a.provider)]
+async def _accounts_with_appointments(svc: Services) -> list[Account]:
+    """The owner's accounts at companies that book appointments. Raises DeskError."""
+    return [a for a in svc.profile.accounts if await svc.directory.services(a.provider)]
 
 
 async def booked_appointments(svc: Services, conversation_id: str | None) -> list[dict[str, Any]]:
@@ -209,7 +201,7 @@ async def booked_appointments(svc: Services, conversation_id: str | None) -> lis
 
     Raises DeskError when a provider cannot be asked (an incomplete list would mislead)."""
     found: list[dict[str, Any]] = []
-    for account in _accounts_with_appointments(svc):
+    for account in await _accounts_with_appointments(svc):
         try:
             key = svc.profile.api_key(account)
         except ConfigError:
@@ -304,7 +296,9 @@ class ValidateAppointmentForm(OwnerFormValidation):
                 dispatcher.utter_message(response="utter_appointment_provider_unknown", said=text)
                 return {"appointment_provider": None}
             return {}
-        if svc.profile.account_for(provider) is None or not SERVICES.get(provider):
+        # Unknown services (the directory cannot be read) let the slots question say so.
+        offered = await offered_services(svc, provider)
+        if svc.profile.account_for(provider) is None or offered == []:
             dispatcher.utter_message(
                 response="utter_no_appointments_at_provider",
                 provider_name=await display_name(svc, provider),
@@ -317,9 +311,10 @@ class ValidateAppointmentForm(OwnerFormValidation):
     ) -> dict[str, Any]:
         if not value:
             return {"appointment_provider": None}
+        offered = await offered_services(services(), str(value))
         return {
             "appointment_provider": value,
-            "appointment_service": infer_service(str(value), _text(tracker)),
+            "appointment_service": infer_service(offered or [], _text(tracker)),
             "appointment_offered": None,
         }
 
@@ -441,6 +436,55 @@ class ValidateRescheduleAppointmentForm(_TargetFinding):
 class ValidateCancelAppointmentForm(_TargetFinding):
     def name(self) -> str:
         return "validate_cancel_appointment_form"
+
+
+def _filled(text: str, **params: str) -> str:
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+async def appointment_offers(svc: Services, domain: DomainDict) -> list[str]:
+    """What the owner can book, per company that books appointments, as the directory says:
+    "a repair with Voltra Motors (car)" (the default service, and the owner's things there)."""
+    offers = []
+    for account in svc.profile.accounts:
+        try:
+            provider = await svc.directory.get(account.provider)
+        except DeskError:
+            provider = None
+        if provider is None or not provider.services:
+            continue
+        things = [d.name or d.kind.replace("_", " ") for d in account.devices]
+        response = "utter_appointment_offer_for" if things else "utter_appointment_offer"
+        offers.append(
+            _filled(
+                response_text(domain, response),
+                service=provider.services[0].replace("_", " "),
+                provider_name=provider.name,
+                things=", ".join(things),
+            )
+        )
+    return offers
+
+
+class ActionAskAppointmentProvider(Action):
+    """Which company the appointment is with, naming what each of the owner's companies books."""
+
+    def name(self) -> str:
+        return "action_ask_appointment_provider"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        offers = await appointment_offers(services(), domain)
+        if not offers:
+            dispatcher.utter_message(response="utter_ask_appointment_provider_any")
+            return []
+        dispatcher.utter_message(
+            response="utter_ask_appointment_provider", offers=one_of(domain, offers)
+        )
+        return []
 
 
 class ActionAskAppointmentTarget(Action):

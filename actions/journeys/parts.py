@@ -2,8 +2,9 @@
 
 "what parts fit my washing machine?" lists the parts for the device's model (from the desk's
 `GET /v1/account`) with their prices. "order a new charging port for my car" runs
-`part_order_form`: which device, which part, where it goes (Voltra: the service centre of the
-owner's booked appointment, else the centre the owner names; HomeCare and Nimbus: home), and,
+`part_order_form`: which device, which part, where it goes (a company with service centres: the
+centre of the owner's booked appointment there, else the centre the owner names; any other: the
+place its directory entry names for parts, the owner's home), and,
 when the part costs money beyond the owner's standing spending limit, the owner's yes to that
 exact item and amount. `send_part_order` checks the consent again at the moment of sending
 (`actions.handoff.consents.authorise`), so no slot alone can ever spend money.
@@ -23,6 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
 from actions.core.slot_choice import ORDINALS
+from actions.core.word_lists import all_of, one_of
 from actions.devices.incidents import part_decided
 from actions.handoff.consents import (
     PARTS_ORDER,
@@ -39,9 +41,9 @@ from actions.owner.messages import owner_stamped, turn_marker
 from actions.owner.profile import Account, Device
 from actions.owner.wording import money
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
-from actions.providers.desk_models import Part, PartOrderCreate
+from actions.providers.desk_models import Location, Part, PartOrderCreate, Provider
 from actions.providers.directory import normalise
-from actions.providers.part_destinations import VOLTRA_CENTRES, destination
+from actions.providers.part_destinations import destination_of
 from actions.runtime import Services, services
 from actions.store.owner_preferences import current_preferences
 
@@ -56,8 +58,9 @@ FORM_SLOTS = (
     "part_order_confirmed",
 )
 NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
-VOLTRA = "voltra-motors"
-HOME_DELIVERY = {"homecare-appliances": "HC-HOME", "nimbus-telecom": "NT-HOME"}
+# Where a part goes at a company with neither service centres nor a parts delivery place in its
+# directory entry (the desk refuses it: the owner hears the company's answer).
+NO_DELIVERY_PLACE = "HOME"
 DEVICE_WORDS: dict[str, tuple[str, ...]] = {
     "car": ("car", "vehicle", "ev", "voltra", "tesla"),
     "router": ("router", "modem", "wifi", "wi fi", "internet", "broadband", "homehub"),
@@ -158,12 +161,20 @@ def match_part(text: str, parts: list[Part], by_number: bool) -> Part | None:
     return None
 
 
-def centre_from_text(text: str) -> str | None:
+def centre_from_text(text: str, centres: list[Location]) -> str | None:
+    """The service centre `text` names, by its code or its city."""
     words = normalise(text)
-    for centre, city in VOLTRA_CENTRES.items():
-        if _has(words, normalise(centre)) or _has(words, city.lower()):
-            return centre
+    for centre in centres:
+        if _has(words, normalise(centre.id)) or (
+            centre.city and _has(words, normalise(centre.city))
+        ):
+            return centre.id
     return None
+
+
+def centre_places(centres: list[Location]) -> list[str]:
+    """How the owner knows the centres: by city ("Lisbon"), else by name."""
+    return [c.city or c.name or c.id for c in centres]
 
 
 async def booked_centre(
@@ -171,13 +182,14 @@ async def booked_centre(
 ) -> tuple[str, str] | None:
     """The service centre and id of the owner's soonest booked appointment there (at `centre`
     if given), if any. Raises DeskError or ConfigError."""
+    centres = {c.id for c in await svc.directory.service_centres(account.provider)}
     appts = await svc.desk.list_appointments(
         svc.profile.api_key(account), account.provider, conversation_id=conversation_id
     )
     booked = []
     for appt in appts:
         await asyncio.to_thread(svc.memory.upsert_appointment, appt.dict())
-        wanted = appt.location.id == centre if centre else appt.location.id in VOLTRA_CENTRES
+        wanted = appt.location.id == centre if centre else appt.location.id in centres
         if appt.status == "booked" and wanted:
             booked.append(appt)
     if not booked:
@@ -210,7 +222,7 @@ async def build_quote(
         "total": round(part.price * quantity, 2),
         "currency": part.currency,
         "centre": centre,
-        "destination": destination(centre),
+        "destination": await destination_of(svc.directory, account.provider, centre),
     }
 
 
@@ -327,14 +339,26 @@ class ValidatePartOrderForm(OwnerFormValidation):
         if found is None:
             return {}
         account = found[0]
-        if account.provider != VOLTRA:
-            return {"part_centre": HOME_DELIVERY.get(account.provider, "HOME")}
+        try:
+            provider = await svc.directory.get(account.provider)
+        except DeskError as err:
+            logger.warning("cannot read the provider directory: %s", err)
+            return {}
+        centres = provider.service_centres if provider else []
+        if not centres:
+            home = provider.parts_delivery if provider else None
+            return {"part_centre": home or NO_DELIVERY_PLACE}
         asked = tracker.get_slot("requested_slot") == "part_centre"
-        named = centre_from_text(_text(tracker)) if answering_now(tracker) else None
+        named = centre_from_text(_text(tracker), centres) if answering_now(tracker) else None
         if named:
             return {"part_centre": named}
         if asked:
-            dispatcher.utter_message(response="utter_parts_centre_unknown", answer=_text(tracker))
+            dispatcher.utter_message(
+                response="utter_parts_centre_unknown",
+                answer=_text(tracker),
+                provider_name=provider.short_name if provider else "",
+                centres=all_of(domain, centre_places(centres)),
+            )
             return {}
         try:
             booked = await booked_centre(svc, account, tracker.sender_id)
@@ -439,6 +463,33 @@ class ActionAskPartSku(Action):
         return []
 
 
+class ActionAskPartCentre(Action):
+    """Which of the company's service centres the part should go to."""
+
+    def name(self) -> str:
+        return "action_ask_part_centre"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        found = _device(svc, tracker.get_slot("part_device"))
+        provider: Provider | None = None
+        try:
+            provider = await svc.directory.get(found[0].provider) if found else None
+        except DeskError as err:
+            logger.warning("cannot read the provider directory: %s", err)
+        if provider is None or not provider.service_centres:
+            dispatcher.utter_message(response="utter_parts_unavailable")
+            return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset()]
+        dispatcher.utter_message(
+            response="utter_ask_part_centre",
+            provider_name=provider.short_name,
+            centres=one_of(domain, centre_places(provider.service_centres)),
+        )
+        return []
+
+
 class ActionAskPartOrderConfirmed(Action):
     """Show the exact item, amount and destination, and ask for a yes or no."""
 
@@ -494,10 +545,12 @@ def _reset() -> list[EventType]:
 async def _appointment_at(
     svc: Services, account: Account, centre: str, conversation_id: str | None
 ) -> str | None:
-    """The owner's booked appointment at `centre`, which the part is linked to, if any."""
-    if account.provider != VOLTRA:
-        return None
+    """The owner's booked appointment at the service centre `centre`, which the part is linked
+    to, if any (a part that comes with a technician is linked to nothing)."""
     try:
+        centres = await svc.directory.service_centres(account.provider)
+        if centre not in {c.id for c in centres}:
+            return None
         booked = await booked_centre(svc, account, conversation_id, centre)
     except (DeskError, ConfigError) as err:
         logger.warning("cannot list appointments: %s", err)
@@ -560,7 +613,7 @@ async def send_part_order(
     if creds is None:
         return [SlotSet("pending_request", None)]
     account, key = creds
-    where = destination(body.get("deliver_to_service_centre"))
+    where = await destination_of(svc.directory, provider, body.get("deliver_to_service_centre"))
     try:
         catalogue = await svc.desk.list_parts(key, provider, conversation_id=conversation_id)
     except (DeskUnavailable, DeskTimeout) as err:
@@ -632,7 +685,7 @@ async def send_part_order(
         quantity=order.quantity,
         amount=money(order.total),
         currency=order.currency,
-        destination=destination(order.deliver_to_service_centre),
+        destination=await destination_of(svc.directory, provider, order.deliver_to_service_centre),
     )
     if granted.basis == "within_limit":
         prefs = await current_preferences(svc)

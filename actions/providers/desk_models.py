@@ -35,6 +35,14 @@ class MenuNode(_Model):
 MenuOption.update_forward_refs()
 
 
+class Location(_Model):
+    id: str
+    name: str = ""
+    city: str | None = None
+    address: str | None = None
+    timezone: str | None = None
+
+
 class Provider(_Model):
     id: str
     name: str
@@ -44,9 +52,21 @@ class Provider(_Model):
     phone_number: str | None = None
     menu: MenuNode | None = None
     average_handle_time_s: int | None = None
+    # Where appointments happen and parts go, what appointments are for (the first service is
+    # the default) and the things a customer has there: company data, read, never coded.
+    service_centres: list[Location] = []
+    visit_locations: list[Location] = []
+    services: list[str] = []
+    keywords: list[str] = []
+    parts_delivery: str | None = None
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    @property
+    def short_name(self) -> str:
+        """What people call it ("Voltra"): its first alias, else its name."""
+        return self.aliases[0] if self.aliases else self.name
 
 
 class OnBehalfOf(_Model):
@@ -107,14 +127,6 @@ class MeterReading(_Model):
     read_at: str
     status: str = "accepted"
     previous_value: float | None = None
-
-
-class Location(_Model):
-    id: str
-    name: str = ""
-    city: str | None = None
-    address: str | None = None
-    timezone: str | None = None
 
 
 class Slot(_Model):

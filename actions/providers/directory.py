@@ -1,4 +1,5 @@
-"""The provider directory: which companies exist, their names, aliases and categories.
+"""The provider directory: which companies exist, their names, aliases and categories, and
+what each offers (service centres, where parts go, services, the things customers have there).
 
 Fetched from the service desk with one of the owner's keys and cached for a while, so that
 matching a provider name does not cost a request per turn. A stale copy is used when the desk
@@ -14,7 +15,7 @@ import time
 from actions.owner.profile import OwnerProfile
 from actions.providers.client import ServiceDeskClient
 from actions.providers.desk_errors import DeskError
-from actions.providers.desk_models import Provider
+from actions.providers.desk_models import Location, Provider
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -66,6 +67,30 @@ class ProviderDirectory:
 
     async def get(self, provider_id: str) -> Provider | None:
         return next((p for p in await self.providers() if p.id == provider_id), None)
+
+    # What each company offers, as its desk publishes it (no company is named in the code).
+    # Each raises DeskError only when the directory was never fetched and cannot be.
+
+    async def service_centres(self, provider_id: str) -> list[Location]:
+        """Where the provider's customers bring what they own (parts can go there); [] if none."""
+        provider = await self.get(provider_id)
+        return list(provider.service_centres) if provider else []
+
+    async def parts_delivery(self, provider_id: str) -> str | None:
+        """Where the provider sends parts when it has no service centres (with the technician,
+        to the owner's home: "HC-HOME"); None where it names no such place."""
+        provider = await self.get(provider_id)
+        return provider.parts_delivery if provider else None
+
+    async def services(self, provider_id: str) -> list[str]:
+        """The services its appointments are for, the default first; [] if it books none."""
+        provider = await self.get(provider_id)
+        return list(provider.services) if provider else []
+
+    async def keywords(self, provider_id: str) -> list[str]:
+        """Words for the things a customer has there ("router", "car"), normalised."""
+        provider = await self.get(provider_id)
+        return [normalise(k) for k in provider.keywords] if provider else []
 
     async def match(self, text: str) -> Provider | None:
         """The provider that `text` names by id, name or alias, in any case.

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from actions.journeys.appointments import (
+    ActionAskAppointmentProvider,
     ActionAskAppointmentSlot,
     ActionBookAppointment,
     ActionCancelAppointment,
@@ -15,10 +16,18 @@ from actions.journeys.appointments import (
     ValidateAppointmentForm,
     ValidateCancelAppointmentForm,
     ValidateRescheduleAppointmentForm,
+    infer_service,
 )
 from actions.journeys.try_again import ActionRetryPendingRequest
 from actions.runtime import services
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+from tests.actions.sixth_company import (  # noqa: F401 (sixth_desk, sixth_env: fixtures)
+    KEY,
+    PROVIDER,
+    sixth_desk,
+    sixth_env,
+    the_desk,
+)
 
 VOLTRA = "sk-voltra-demo"
 
@@ -111,6 +120,61 @@ def test_provider_and_service_come_from_the_words_and_devices(
     slots = start_booking(domain, text)
     assert slots["appointment_provider"] == provider
     assert slots["appointment_service"] == service
+
+
+@pytest.mark.parametrize(
+    "offered, text, service",
+    [
+        (["repair", "maintenance", "tyre_change"], "fix the tyres", "tyre_change"),
+        (["repair", "maintenance", "tyre_change"], "fix it", "repair"),
+        (["repair", "maintenance", "tyre_change"], "book something", "repair"),
+        (["technician_visit"], "someone should look at it", "technician_visit"),
+        (["boiler_service", "repair"], "the boiler needs a repair", "repair"),
+        (["boiler_service", "repair"], "book the boiler service", "boiler_service"),
+        (["boiler_service", "repair"], "an appointment for the boiler", "boiler_service"),
+        ([], "a repair", None),
+    ],
+)
+def test_the_service_is_one_the_company_offers_named_by_its_words(offered, text, service):
+    assert infer_service(offered, text) == service
+
+
+def test_the_provider_question_names_what_each_company_books(standin_env, domain):
+    tracker = form_tracker(domain, "", "book_appointment", {}, "appointment_form")
+    messages, _ = run_action(ActionAskAppointmentProvider(), tracker, domain)
+    assert responses(messages) == ["utter_ask_appointment_provider"]
+    assert messages[0]["offers"] == (
+        "a technician visit with Nimbus Telecom (home router), a repair with Voltra Motors (car)"
+        " or a repair with HomeCare Appliances (fridge, washing machine)"
+    )
+
+
+@pytest.mark.usefixtures("sixth_env")
+def test_a_sixth_company_is_offered_inferred_and_booked_with_no_code(domain):
+    tracker = form_tracker(domain, "", "book_appointment", {}, "appointment_form")
+    messages, _ = run_action(ActionAskAppointmentProvider(), tracker, domain)
+    assert messages[0]["offers"].endswith(" or a boiler service with Hearthwise Heating (boiler)")
+    slots = start_booking(domain, "the boiler needs its yearly service")
+    assert slots["appointment_provider"] == PROVIDER
+    assert slots["appointment_service"] == "boiler_service"
+    messages, offered = show_slots(domain, PROVIDER, "boiler_service")
+    assert responses(messages) == ["utter_ask_appointment_slot"] and offered
+    assert offered[0]["location"] == "Home visit"
+    tracker = make_tracker(
+        domain,
+        "the first",
+        "choose_slot",
+        slots={
+            "appointment_provider": PROVIDER,
+            "appointment_service": "boiler_service",
+            "appointment_offered": offered,
+            "appointment_slot": offered[0]["slot_id"],
+        },
+    )
+    messages, _ = run_action(ActionBookAppointment(), tracker, domain)
+    assert responses(messages) == ["utter_appointment_booked"]
+    [appt] = appointments(the_desk(), KEY)
+    assert appt["service"] == "boiler_service" and appt["slot_id"] == offered[0]["slot_id"]
 
 
 def test_only_a_missing_provider_is_asked_for(standin_env, domain):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actions.journeys.open_ticket import ActionOpenTicket
 from actions.journeys.try_again import ActionRetryPendingRequest
 from launcher.processes import free_port
@@ -11,6 +13,13 @@ from tests.actions.journeys.case_fixtures import (
     REPORT,
     desk_tickets,
     report_form_turn,
+)
+from tests.actions.sixth_company import (  # noqa: F401 (sixth_desk, sixth_env: fixtures)
+    KEY,
+    PROVIDER,
+    sixth_desk,
+    sixth_env,
+    the_desk,
 )
 
 
@@ -122,3 +131,19 @@ def test_a_description_longer_than_the_desk_takes_is_asked_again(standin_env, do
     slots = slot_events(events)
     assert slots["problem_description"] is None and slots["rejected_fields"] == ["description"]
     assert desk_tickets(standin_env) == []
+
+
+@pytest.mark.usefixtures("sixth_env")
+def test_a_problem_at_a_sixth_company_is_reported_with_no_code(domain):
+    """Hearthwise Heating is known from its directory entry and the owner's profile alone."""
+    text = "my boiler is broken and not working, report it to Hearthwise"
+    _, events = report_form_turn(domain, text, {"problem_description": text})
+    slots = slot_events(events)
+    assert slots["problem_provider"] == PROVIDER and slots["problem_category"] == "repair"
+    ready = {k: slots[k] for k in ("problem_provider", "problem_description", "problem_category")}
+    messages, _ = run_action(ActionOpenTicket(), make_tracker(domain, text, slots=ready), domain)
+    assert responses(messages) == ["utter_ticket_opened", "utter_ticket_next_steps"]
+    [ticket] = desk_tickets(the_desk(), KEY)
+    assert messages[0]["ticket_id"] == ticket["id"]
+    assert ticket["summary"] == "My boiler is broken and not working"
+    assert ticket["on_behalf_of"]["account_id"] == "HW-5001"

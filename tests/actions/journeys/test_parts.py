@@ -15,6 +15,7 @@ import pytest
 from actions.core.clock import utc_now
 from actions.handoff.consents import PARTS_ORDER
 from actions.journeys.parts import (
+    ActionAskPartCentre,
     ActionAskPartOrderConfirmed,
     ActionListParts,
     ActionOrderPart,
@@ -25,6 +26,13 @@ from actions.journeys.try_again import ActionRetryPendingRequest
 from actions.providers.desk_models import PartOrderCreate
 from actions.runtime import services
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+from tests.actions.sixth_company import (  # noqa: F401 (sixth_desk, sixth_env: fixtures)
+    BOILER,
+    sixth_desk,
+    sixth_env,
+    the_desk,
+)
+from tests.actions.sixth_company import KEY as HEARTHWISE
 
 VOLTRA = "sk-voltra-demo"
 HOMECARE = "sk-homecare-demo"
@@ -188,6 +196,53 @@ def test_without_an_appointment_the_owner_picks_a_centre(standin_env, pdomain):
         requested="part_centre",
     )
     assert slots["part_centre"] == "SC-BER-1"
+
+
+def test_the_centre_question_names_the_companys_centres_from_the_directory(standin_env, pdomain):
+    tracker = tracker_with(
+        pdomain, "", "order_part", {"part_device": CAR, "part_sku": "VM-CPA-3"}, "part_centre"
+    )
+    messages, events = run_action(ActionAskPartCentre(), tracker, pdomain)
+    assert responses(messages) == ["utter_ask_part_centre"] and events == []
+    assert messages[0]["provider_name"] == "Voltra"
+    assert messages[0]["centres"] == "Lisbon, Istanbul or Berlin"
+    _, slots = start(
+        pdomain,
+        "to the moon",
+        "inform",
+        slots={"part_device": CAR, "part_sku": "VM-CPA-3"},
+        requested="part_centre",
+    )
+    assert "part_centre" not in slots
+    messages, _ = start(
+        pdomain,
+        "to the moon",
+        "inform",
+        slots={"part_device": CAR, "part_sku": "VM-CPA-3"},
+        requested="part_centre",
+    )
+    [unknown] = [m for m in messages if m["response"] == "utter_parts_centre_unknown"]
+    assert (
+        unknown["centres"] == "Lisbon, Istanbul and Berlin" and unknown["answer"] == "to the moon"
+    )
+
+
+@pytest.mark.usefixtures("sixth_env")
+def test_at_a_sixth_company_the_part_goes_where_its_directory_entry_says(pdomain):
+    """No code names Hearthwise: its parts go to its `parts_delivery` place, as HomeCare's do."""
+    _, slots = start(pdomain, "order an ignition electrode for my boiler")
+    assert slots["part_device"] == BOILER
+    assert slots["part_sku"] == "HW-C30-IGN"
+    assert slots["part_centre"] == "HW-HOME"
+    picked = {"part_device": BOILER, "part_sku": "HW-C30-IGN", "part_centre": "HW-HOME"}
+    messages, quote = ask(pdomain, picked)
+    assert messages[0]["amount"] == "18.50" and messages[0]["destination"] == "your home"
+    assert answer(pdomain, picked, quote, "yes", "affirm") == {"part_order_confirmed": True}
+    messages, _ = order(pdomain, picked, True)
+    assert responses(messages) == ["utter_parts_ordered"]
+    (placed,) = orders(the_desk(), HEARTHWISE)
+    assert placed["sku"] == "HW-C30-IGN" and placed["deliver_to_service_centre"] == "HW-HOME"
+    assert placed["appointment_id"] is None
 
 
 # --- consent: yes, no, the limit -------------------------------------------------------------
