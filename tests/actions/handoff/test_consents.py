@@ -12,6 +12,7 @@ from actions.core import settings
 from actions.core.clock import utc_now
 from actions.core.errors import ConfigError
 from actions.handoff.consents import PARTS_ORDER, Spend, authorise, needs_consent, record_decision
+from actions.journeys import part_ordering  # noqa: F401  (registers the parts-order resender, as discovery does)
 from actions.journeys.try_again import ActionRetryPendingRequest
 from actions.runtime import services
 from actions.store.owner_preferences import owner_key
