@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from actions.core.clock import utc_now
+from actions.core.wakeup import WakeUp
 from actions.devices.device_work import world_now
 from actions.devices.incident_work import IncidentWork
 from actions.devices.reading_submissions import SubmissionWork
@@ -27,32 +28,26 @@ class DeviceWorker:
         self.svc = svc
         self.incidents = IncidentWork(svc)
         self.submissions = SubmissionWork(svc)
-        self._wake = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bell = WakeUp()
 
     def wake(self) -> None:
         """Safe from any thread: an incident or a submission is ready."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake.set)
+        self._bell.ring()
 
     async def run(self, idle_s: float = 0.5) -> None:
-        self._loop = asyncio.get_running_loop()
+        loop = self._bell.attach()
         last_clock = 0.0
         while True:
-            self._wake.clear()
+            self._bell.clear()
             try:
                 await self.step()
-                now = self._loop.time()
+                now = loop.time()
                 if now - last_clock >= WORLD_CLOCK_EVERY_S:
                     last_clock = now
                     await self.release_after_quiet_hours()
             except Exception:
                 logger.exception("device work failed; trying again shortly")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_s)
-            except asyncio.TimeoutError:
-                pass
+            await self._bell.sleep(idle_s)
 
     async def step(self) -> None:
         now = utc_now()

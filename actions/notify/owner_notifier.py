@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from actions.core.wakeup import WakeUp
 from actions.store.notices import REFUSED_PREFIX, NoticeOutbox, StoredNotice
 
 logger = logging.getLogger(__name__)
@@ -42,17 +43,14 @@ class OwnerNotifier:
         self._on_sent = on_sent
         self._rasa_url = rasa_url
         self._token = token
-        self._wake = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bell = WakeUp()
 
     def wake(self) -> None:
         """Safe from any thread: a notice was queued."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake.set)
+        self._bell.ring()
 
     async def run(self, idle_poll_s: float = 1.0) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._bell.attach()
         recovered = await asyncio.to_thread(self._outbox.recover)
         if recovered:
             logger.info("re-sending %d notice(s) cut short by a restart", recovered)
@@ -65,11 +63,8 @@ class OwnerNotifier:
                     logger.exception("reading the notice outbox failed")
                     batch = []
                 if not batch:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=idle_poll_s)
-                    except asyncio.TimeoutError:
-                        pass
+                    self._bell.clear()
+                    await self._bell.sleep(idle_poll_s)
                     continue
                 by_conversation: dict[str, list[StoredNotice]] = defaultdict(list)
                 for notice in batch:
