@@ -21,6 +21,7 @@ from actions.calls.call_replies import (
 from actions.calls.owner_decisions import Decision
 from actions.core.phrases import phrase
 from actions.handoff.owner_control import refuse_if_held
+from actions.owner.messages import latest_intent
 from actions.providers.directory import display_name
 from actions.providers.log_masking import mask
 from actions.runtime import Services, services
@@ -90,7 +91,7 @@ class ActionCallDecision(Action):
         question = tracker.get_slot("call_decision")
         call_id = tracker.get_slot("call_decision_call")
         record = await asyncio.to_thread(svc.calls.store.get, str(call_id or ""))
-        yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        yes = latest_intent(tracker) == "affirm"
         if record is None:
             dispatcher.utter_message(response="utter_call_none_active")
             return clear_decision()

@@ -23,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff.case_summary import consent_words, digest
+from actions.owner.messages import latest_text
 from actions.owner.wording import local_time
 from actions.providers.desk_audit import AuditEntry
 from actions.providers.directory import display_name
@@ -187,7 +188,7 @@ class ActionActivitySummary(Action):
         except Exception:
             zone = ZoneInfo("UTC")
         now = datetime.now(timezone.utc)
-        period = parse_period(tracker.latest_message.get("text") or "", now, zone)
+        period = parse_period(latest_text(tracker), now, zone)
         entries = await asyncio.to_thread(owner_entries, svc, period)
         reads = [e for e in entries if e.method == "GET"]
         actions = group_actions([e for e in entries if e.method != "GET"])

@@ -24,6 +24,7 @@ from actions.journeys.appointment_lookup import booked_appointments, desk_now
 from actions.journeys.appointment_words import infer_provider, infer_service, offered_services
 from actions.journeys.try_again import answering_now
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.directory import display_name, normalise
 from actions.runtime import services
@@ -48,14 +49,6 @@ FORM_SLOTS = (
 NO_APPOINTMENT = "none"  # appointment_target when the owner has nothing to move or cancel
 # Intents that are never an answer to the form's question.
 NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
-
-
-def intent_of(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def text_of(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
 
 
 def reset_form() -> list[EventType]:
@@ -86,7 +79,7 @@ class _SlotChoosing:
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "appointment_slot":
             return {}
-        if intent_of(tracker) in NOT_ANSWERS:
+        if latest_intent(tracker) in NOT_ANSWERS:
             return {}
         if not answering_now(tracker):
             # The form re-opened within the same turn (e.g. after a 409) with a fresh list:
@@ -95,9 +88,11 @@ class _SlotChoosing:
         offered = tracker.get_slot("appointment_offered") or []
         svc = services()
         now = await desk_now(svc, tracker.get_slot("appointment_provider"), tracker.sender_id)
-        index = resolve_choice(text_of(tracker), offered, now, owner_zone(svc))
+        index = resolve_choice(latest_text(tracker), offered, now, owner_zone(svc))
         if index is None:
-            dispatcher.utter_message(response="utter_slot_choice_unclear", answer=text_of(tracker))
+            dispatcher.utter_message(
+                response="utter_slot_choice_unclear", answer=latest_text(tracker)
+            )
             return {"appointment_slot": None}
         return {"appointment_slot": offered[index]["slot_id"]}
 
@@ -112,11 +107,11 @@ class ValidateAppointmentForm(OwnerFormValidation):
         if tracker.get_slot("appointment_provider"):
             return {}
         asked = tracker.get_slot("requested_slot") == "appointment_provider"
-        intent = intent_of(tracker)
+        intent = latest_intent(tracker)
         if intent in NOT_ANSWERS or (intent != "book_appointment" and not asked):
             return {}
         svc = services()
-        text = text_of(tracker)
+        text = latest_text(tracker)
         provider = await infer_provider(svc, text)
         if provider is None:
             if asked:
@@ -141,7 +136,7 @@ class ValidateAppointmentForm(OwnerFormValidation):
         offered = await offered_services(services(), str(value))
         return {
             "appointment_provider": value,
-            "appointment_service": infer_service(offered or [], text_of(tracker)),
+            "appointment_service": infer_service(offered or [], latest_text(tracker)),
             "appointment_offered": None,
         }
 
@@ -175,7 +170,7 @@ class _TargetFinding(OwnerFormValidation):
         if tracker.get_slot("appointment_target"):
             return {}
         asked = tracker.get_slot("requested_slot") == "appointment_target"
-        if intent_of(tracker) in NOT_ANSWERS:
+        if latest_intent(tracker) in NOT_ANSWERS:
             return {}
         if asked:
             choices = tracker.get_slot("appointment_choices") or []
@@ -190,11 +185,11 @@ class _TargetFinding(OwnerFormValidation):
             if not choices:
                 dispatcher.utter_message(response="utter_no_appointments")
                 return {"appointment_target": NO_APPOINTMENT}
-        picked = await pick_appointment(text_of(tracker), choices, only_one_is_enough=not asked)
+        picked = await pick_appointment(latest_text(tracker), choices, only_one_is_enough=not asked)
         if picked is None:
             if asked:
                 dispatcher.utter_message(
-                    response="utter_appointment_choice_unclear", answer=text_of(tracker)
+                    response="utter_appointment_choice_unclear", answer=latest_text(tracker)
                 )
                 return {"appointment_target": None}
             return {}  # the question lists them

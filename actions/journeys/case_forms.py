@@ -31,6 +31,7 @@ from actions.handoff.registry import ask_owner
 from actions.journeys.case_refresh import refresh
 from actions.journeys.which_case import ambiguous_id, pick_case, say_ambiguous, slot_case
 from actions.owner.forms import OwnerFormValidation
+from actions.owner.messages import latest_intent, latest_text
 from actions.owner.wording import status_words
 from actions.providers.desk_errors import DeskError
 from actions.providers.directory import display_name
@@ -76,7 +77,7 @@ class _CaseFormValidation(OwnerFormValidation):
     async def extract_case_ticket(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         asked = tracker.get_slot("requested_slot") == "case_ticket"
         if tracker.get_slot("case_ticket") or intent in NOT_AN_ANSWER:
             return {}
@@ -140,8 +141,8 @@ class ValidateCaseNoteForm(_CaseFormValidation):
     async def extract_case_note_text(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = (tracker.latest_message.get("text") or "").strip()
+        intent = latest_intent(tracker)
+        text = latest_text(tracker).strip()
         if tracker.get_slot("case_note_text") or intent in NOT_AN_ANSWER or not text:
             return {}
         if tracker.get_slot("requested_slot") == "case_note_text":

@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.devices.notices import DEVICE_REPORT, decide_report
 from actions.handoff.owner_control import take_over
 from actions.journeys.contract_changes import decide
-from actions.owner.messages import owner_said_it
+from actions.owner.messages import latest_intent, latest_text, owner_said_it
 from actions.runtime import services
 
 MISUNDERSTOOD = "misunderstood"
@@ -39,7 +39,7 @@ class ActionHandoffAnswer(Action):
             return []  # the question stays open for the owner
         question = tracker.get_slot("handoff_question")
         context: dict[str, Any] = tracker.get_slot("handoff_context") or {}
-        yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        yes = latest_intent(tracker) == "affirm"
         svc = services()
         if question == MISUNDERSTOOD:
             claimed = await asyncio.to_thread(
@@ -51,7 +51,7 @@ class ActionHandoffAnswer(Action):
             if claimed is None or not context.get("provider"):
                 dispatcher.utter_message(response="utter_handoff_no_question")
             elif yes:
-                words = tracker.latest_message.get("text") or ""
+                words = latest_text(tracker)
                 await take_over(svc, dispatcher, tracker, str(context["provider"]), words)
             else:
                 dispatcher.utter_message(response="utter_misunderstood_kept")

@@ -23,7 +23,7 @@ from actions.core.number_parsing import find_number, normalise_unit
 from actions.handoff.owner_control import sending_credentials
 from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
-from actions.owner.messages import turn_marker
+from actions.owner.messages import latest_intent, latest_text, turn_marker
 from actions.owner.profile import Account, Meter
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
 from actions.providers.desk_models import MeterReadingCreate
@@ -81,13 +81,13 @@ class ValidateMeterReadingForm(OwnerFormValidation):
     async def extract_reading_value(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         asked = tracker.get_slot("requested_slot") == "reading_value"
         if intent != "submit_meter_reading" and not asked:
             return {}
         if not answering_now(tracker):
             return {}  # re-opened in the same turn after a refusal: the owner answers anew
-        value = find_number(tracker.latest_message.get("text") or "")
+        value = find_number(latest_text(tracker))
         return {"reading_value": value} if value is not None else {}
 
     async def validate_reading_meter(
@@ -98,7 +98,7 @@ class ValidateMeterReadingForm(OwnerFormValidation):
         known = {m.id for _, m in _meters(svc)}
         if said in known:
             return {"reading_meter": said}
-        found = find_meter(svc, said) or find_meter(svc, tracker.latest_message.get("text") or "")
+        found = find_meter(svc, said) or find_meter(svc, latest_text(tracker))
         if found is None:
             dispatcher.utter_message(
                 response="utter_no_such_meter", said=said, meters=_meter_list(svc)

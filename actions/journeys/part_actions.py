@@ -25,7 +25,6 @@ from actions.journeys.part_catalogue import (
 )
 from actions.journeys.part_form import (
     reset_form,
-    text_of,
 )
 from actions.journeys.part_ordering import send_part_order
 from actions.journeys.part_words import (
@@ -33,7 +32,7 @@ from actions.journeys.part_words import (
     find_device,
     owner_device,
 )
-from actions.owner.messages import turn_marker
+from actions.owner.messages import latest_text, turn_marker
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import PartOrderCreate
 from actions.runtime import services
@@ -51,7 +50,7 @@ class ActionListParts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        device_id = find_device(svc, text_of(tracker)) or tracker.get_slot("part_device")
+        device_id = find_device(svc, latest_text(tracker)) or tracker.get_slot("part_device")
         if owner_device(svc, device_id) is None:
             dispatcher.utter_message(response="utter_parts_which_device", devices=device_list(svc))
             return []

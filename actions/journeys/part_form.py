@@ -38,7 +38,7 @@ from actions.journeys.part_words import (
 )
 from actions.journeys.try_again import answering_now
 from actions.owner.forms import OwnerFormValidation
-from actions.owner.messages import owner_stamped
+from actions.owner.messages import latest_intent, latest_text, owner_stamped
 from actions.providers.desk_errors import DeskError
 from actions.runtime import services
 
@@ -58,14 +58,6 @@ NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again",
 # Where a part goes at a company with neither service centres nor a parts delivery place in its
 # directory entry (the desk refuses it: the owner hears the company's answer).
 NO_DELIVERY_PLACE = "HOME"
-
-
-def intent_of(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def text_of(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
 
 
 def reset_form() -> list[EventType]:
@@ -95,12 +87,14 @@ class ValidatePartOrderForm(OwnerFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "part_device"
-        if intent_of(tracker) in NOT_ANSWERS or not (asked or intent_of(tracker) == "order_part"):
+        if latest_intent(tracker) in NOT_ANSWERS or not (
+            asked or latest_intent(tracker) == "order_part"
+        ):
             return {}
         if not answering_now(tracker):
             return {}
         svc = services()
-        found = find_device(svc, text_of(tracker))
+        found = find_device(svc, latest_text(tracker))
         if found is None:
             if asked:
                 dispatcher.utter_message(
@@ -115,13 +109,13 @@ class ValidatePartOrderForm(OwnerFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "part_sku"
-        intent = intent_of(tracker)
+        intent = latest_intent(tracker)
         if intent in NOT_ANSWERS or not (asked or intent == "order_part"):
             return {}
         if not answering_now(tracker) or (tracker.get_slot("part_sku") and not asked):
             return {}
         svc = services()
-        text = text_of(tracker)
+        text = latest_text(tracker)
         device_id = tracker.get_slot("part_device")
         if owner_device(svc, device_id) is None:
             return {}
@@ -140,7 +134,7 @@ class ValidatePartOrderForm(OwnerFormValidation):
     async def extract_part_centre(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("part_centre") or intent_of(tracker) in NOT_ANSWERS:
+        if tracker.get_slot("part_centre") or latest_intent(tracker) in NOT_ANSWERS:
             return {}
         svc = services()
         found = owner_device(svc, tracker.get_slot("part_device"))
@@ -157,13 +151,13 @@ class ValidatePartOrderForm(OwnerFormValidation):
             home = provider.parts_delivery if provider else None
             return {"part_centre": home or NO_DELIVERY_PLACE}
         asked = tracker.get_slot("requested_slot") == "part_centre"
-        named = centre_from_text(text_of(tracker), centres) if answering_now(tracker) else None
+        named = centre_from_text(latest_text(tracker), centres) if answering_now(tracker) else None
         if named:
             return {"part_centre": named}
         if asked:
             dispatcher.utter_message(
                 response="utter_parts_centre_unknown",
-                answer=text_of(tracker),
+                answer=latest_text(tracker),
                 provider_name=provider.short_name if provider else "",
                 centres=all_of(domain, centre_places(centres)),
             )
@@ -191,12 +185,12 @@ class ValidatePartOrderForm(OwnerFormValidation):
         """The owner's yes or no to the quote they were shown, recorded as their consent."""
         if tracker.get_slot("requested_slot") != "part_order_confirmed":
             return {}
-        if not answering_now(tracker) or intent_of(tracker) not in ("affirm", "deny"):
+        if not answering_now(tracker) or latest_intent(tracker) not in ("affirm", "deny"):
             return {}
         quote = tracker.get_slot("part_quote")
         if not isinstance(quote, dict):
             return {}
-        granted = intent_of(tracker) == "affirm"
+        granted = latest_intent(tracker) == "affirm"
         svc = services()
         answered = await owner_answered(
             svc, tracker, "approve_cost", "granted" if granted else "refused"
@@ -212,7 +206,7 @@ class ValidatePartOrderForm(OwnerFormValidation):
             dispatcher.utter_message(response="utter_consent_needs_owner_channel")
             return {"part_order_confirmed": None}
         spend = part_spend(quote, float(quote["total"]), str(quote["currency"]))
-        await record_decision(svc, tracker.sender_id, spend, granted, text_of(tracker))
+        await record_decision(svc, tracker.sender_id, spend, granted, latest_text(tracker))
         return {"part_order_confirmed": granted}
 
 

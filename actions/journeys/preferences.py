@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.number_parsing import find_number
 from actions.core.time_parsing import parse_time_range
-from actions.owner.messages import owner_stamped
+from actions.owner.messages import latest_text, owner_stamped
 from actions.owner.profile import Preferences
 from actions.owner.wording import money
 from actions.runtime import services
@@ -91,7 +91,7 @@ class ActionSetSpendingLimit(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         amount = find_number(text)
         prefs = await current_preferences(svc)
         if amount is None:
@@ -132,7 +132,7 @@ class ActionSetQuietHours(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         if _NO_QUIET.search(text):
             await update_preferences(svc, quiet_hours_start=None, quiet_hours_end=None)
             dispatcher.utter_message(response="utter_pref_no_quiet_hours")
@@ -155,7 +155,7 @@ class ActionSetAutomation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         which = next(tracker.get_latest_entity_values("automation"), None)
         if which not in AUTOMATIONS:
             lowered = text.lower()
@@ -194,7 +194,7 @@ class ActionSetCallbackPreference(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         svc = services()
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         threshold = find_number(text)
         if _NO_CALLBACKS.search(text):
             changes: dict[str, object] = {"offer_callbacks": False, "prefer_callbacks": False}

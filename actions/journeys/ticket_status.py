@@ -19,6 +19,7 @@ from actions.core.errors import ConfigError
 from actions.journeys.case_refresh import remember_cases
 from actions.journeys.report_problem_form import known_providers
 from actions.journeys.whats_new import save_check
+from actions.owner.messages import latest_text
 from actions.owner.wording import local_time, status_words
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskUnavailable
 from actions.providers.desk_models import Provider, Ticket
@@ -48,7 +49,7 @@ class ActionTicketStatus(Action):
         svc = services()
         ticket_id = next(tracker.get_latest_entity_values("ticket_id"), None)
         named = next(tracker.get_latest_entity_values("provider"), None)
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         try:
             provider = await svc.directory.match(named or text) if (named or text) else None
         except DeskError as err:

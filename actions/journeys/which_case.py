@@ -15,6 +15,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.owner.messages import latest_intent, latest_text
 from actions.providers.directory import display_name
 from actions.providers.naming import named_provider
 from actions.runtime import Services
@@ -53,7 +54,7 @@ async def say_ambiguous(
 
 def _said(svc: Services, tracker: Tracker, text: str | None) -> tuple[str, Any, str | None]:
     """The owner's words, the ticket id they name (a match or None), and the company."""
-    text = tracker.latest_message.get("text") or "" if text is None else text
+    text = latest_text(tracker) if text is None else text
     said_id = next(tracker.get_latest_entity_values("ticket_id"), None)
     match = TICKET_ID.search(str(said_id or "")) or TICKET_ID.search(text)
     said_provider = next(tracker.get_latest_entity_values("provider"), None)
@@ -92,7 +93,7 @@ def pick_case(svc: Services, tracker: Tracker, text: str | None = None) -> Case 
     if provider is not None:
         open_cases = [c for c in open_cases if c.provider == provider]
     awaiting = [c for c in open_cases if c.status == "awaiting_customer"]
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     if intent == "answer_provider_question" and len(awaiting) == 1:
         return awaiting[0]
     return open_cases[0] if len(open_cases) == 1 else None

@@ -44,3 +44,13 @@ def turn_marker(tracker: Any) -> str:
         if event.get("event") == "user":
             return f"{event.get('timestamp')}:{event.get('text')}"
     return "no-user-message"
+
+
+def latest_intent(tracker: Any) -> str | None:
+    """The name of the intent Rasa read in the latest message, if any."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Any) -> str:
+    """The latest message's words, or "" when it had none."""
+    return tracker.latest_message.get("text") or ""
