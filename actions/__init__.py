@@ -1,7 +1,8 @@
-"""Stand-in's custom actions, run by the Rasa SDK action server (`rasa run actions`).
+"""Stand-in's custom actions, run by the Rasa SDK action server (`python -m actions.server`).
 
-Modules are split by job: settings, owner profile, service-desk client, provider directory,
-problem inference, and one module per capability (service_requests, ...).
+One package per capability, each importing only itself and those below it (`make imports`):
+core, owner, providers, store, notify, handoff, devices, calls, journeys. `runtime` builds the
+shared services; `server` is the entry point. See docs/architecture.md.
 """
 
 from actions.core.version import __version__
