@@ -59,7 +59,7 @@ class CallEvents:
         # Set by the runtime: where "take the call?" is recorded with every other handoff.
         self.handoffs: HandoffRegistry | None = None
         # Set by the runtime: whether the owner has taken a company over
-        # (actions.handoff.owner_control, which sits above the calls, so it is handed in).
+        # (actions.handoff.owner_hold bound to the runtime's handoff registry).
         self.owner_holds: Callable[[str], Awaitable[bool]] | None = None
 
     def know(self, providers: list[Provider]) -> None:
