@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.errors import ConfigError
 from actions.core.slot_choice import ORDINALS, resolve_choice
+from actions.core.words import normalise
 from actions.journeys.appointment_display import (
     owner_zone,
 )
@@ -26,7 +27,7 @@ from actions.journeys.try_again import answering_now
 from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
-from actions.providers.directory import display_name, normalise
+from actions.providers.directory import display_name
 from actions.runtime import services
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ service id; which services a company offers comes from the directory)."""
 
 from __future__ import annotations
 
+from actions.core.words import has_phrase, normalise
 from actions.providers.desk_errors import DeskError
-from actions.providers.directory import normalise
 from actions.runtime import Services
 
 # Words that name a kind of service, by the service's id (which companies offer which service
@@ -19,10 +19,6 @@ SERVICE_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Services whose words ("fix", "repair") also come with a more specific one ("fix the tyres").
 GENERIC_SERVICES = {"repair"}
-
-
-def _has(words: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {words} "
 
 
 async def infer_provider(svc: Services, text: str) -> str | None:
@@ -44,7 +40,7 @@ async def infer_provider(svc: Services, text: str) -> str | None:
             things = []
         for device in account.devices:
             things += [normalise(device.kind.replace("_", " ")), normalise(device.name)]
-        if any(t and _has(words, t) for t in things):
+        if any(t and has_phrase(words, t) for t in things):
             hits.add(account.provider)
     return hits.pop() if len(hits) == 1 else None
 
@@ -60,7 +56,7 @@ def infer_service(offered: list[str], text: str) -> str | None:
     if not offered:
         return None
     words = normalise(text)
-    named = [s for s in offered if any(_has(words, w) for w in service_words(s))]
+    named = [s for s in offered if any(has_phrase(words, w) for w in service_words(s))]
     # "fix the tyres" names a repair and a tyre change: the more specific service wins.
     specific = [s for s in named if s not in GENERIC_SERVICES]
     return (specific or named or offered)[0]

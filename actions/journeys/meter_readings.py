@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.core.errors import ConfigError
 from actions.core.idempotency import request_key
 from actions.core.number_parsing import find_number, normalise_unit
+from actions.core.words import normalise
 from actions.handoff.owner_control import sending_credentials
 from actions.journeys.try_again import answering_now, resends
 from actions.owner.forms import OwnerFormValidation
@@ -27,7 +28,6 @@ from actions.owner.messages import latest_intent, latest_text, turn_marker
 from actions.owner.profile import Account, Meter
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
 from actions.providers.desk_models import MeterReadingCreate
-from actions.providers.directory import normalise
 from actions.runtime import Services, services
 
 logger = logging.getLogger(__name__)

@@ -4,27 +4,19 @@ list (by code, by the words of its name or by its number) or a service centre (b
 from __future__ import annotations
 
 from actions.core.slot_choice import ORDINALS
+from actions.core.words import has_phrase, normalise
+from actions.owner.device_words import device_words
 from actions.owner.profile import Account, Device
 from actions.providers.desk_models import Location, Part
-from actions.providers.directory import normalise
+from actions.providers.naming import named_provider
 from actions.runtime import Services
 
-DEVICE_WORDS: dict[str, tuple[str, ...]] = {
-    "car": ("car", "vehicle", "ev", "voltra", "tesla"),
-    "router": ("router", "modem", "wifi", "wi fi", "internet", "broadband", "homehub"),
-    "fridge": ("fridge", "refrigerator", "freezer", "frige", "fridg"),
-    "washing_machine": ("washing machine", "washer", "washingmachine", "washing machne", "washin"),
-}
 # Words that never tell one part from another.
 FILLER = {
     "a", "an", "the", "my", "for", "new", "order", "need", "i", "buy", "get", "me", "part",
     "parts", "replacement", "please", "to", "of", "and", "want", "can", "you", "one",
     "car", "fridge", "washing", "machine", "router", "it", "some",
 }  # fmt: skip
-
-
-def _has(words: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {words} "
 
 
 def owner_devices(svc: Services) -> list[tuple[Account, Device]]:
@@ -38,18 +30,18 @@ def owner_device(svc: Services, device_id: str | None) -> tuple[Account, Device]
 
 
 def find_device(svc: Services, text: str) -> str | None:
-    """The one device of the owner's that `text` names (by id, kind or name), else None."""
+    """The one device of the owner's that `text` names (by id, kind, name, or the company it is
+    with: "my Voltra"), else None."""
     words = normalise(text)
     devices = owner_devices(svc)
     for _, device in devices:
         if normalise(device.id) in words:
             return device.id
+    company = named_provider(svc.profile, text)
     hits = {
         d.id
-        for _, d in devices
-        if any(_has(words, w) for w in DEVICE_WORDS.get(d.kind, ()))
-        or _has(words, normalise(d.kind.replace("_", " ")))
-        or (d.name and _has(words, normalise(d.name)))
+        for a, d in devices
+        if a.provider == company or any(has_phrase(words, w) for w in device_words(d))
     }
     return hits.pop() if len(hits) == 1 else None
 
@@ -62,7 +54,7 @@ def match_part(text: str, parts: list[Part], by_number: bool) -> Part | None:
     """The one part `text` names: by SKU, by the words of its name, or by its number."""
     words = normalise(text)
     for part in parts:
-        if _has(words, normalise(part.sku)):
+        if has_phrase(words, normalise(part.sku)):
             return part
     said = {w for w in words.split() if w not in FILLER and len(w) > 2}
     scores = [(len(said & set(normalise(p.name).split())), p) for p in parts]
@@ -82,8 +74,8 @@ def centre_from_text(text: str, centres: list[Location]) -> str | None:
     """The service centre `text` names, by its code or its city."""
     words = normalise(text)
     for centre in centres:
-        if _has(words, normalise(centre.id)) or (
-            centre.city and _has(words, normalise(centre.city))
+        if has_phrase(words, normalise(centre.id)) or (
+            centre.city and has_phrase(words, normalise(centre.city))
         ):
             return centre.id
     return None

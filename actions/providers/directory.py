@@ -12,17 +12,11 @@ import asyncio
 import re
 import time
 
+from actions.core.words import normalise
 from actions.owner.profile import OwnerProfile
 from actions.providers.client import ServiceDeskClient
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import Location, Provider
-
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, punctuation and spacing folded: "Nimbus-Telecom!" -> "nimbus telecom"."""
-    return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
 class ProviderDirectory:

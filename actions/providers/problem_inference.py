@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
+from actions.core.words import has_phrase, normalise
+from actions.owner.device_words import device_words
 from actions.owner.profile import OwnerProfile
 from actions.providers.desk_models import Provider
-from actions.providers.directory import normalise
 
 # Words that point at a category id. A category counts only if the provider offers it.
 CATEGORY_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -232,25 +233,13 @@ def summarise(text: str, provider: Provider | None, limit: int = 120) -> str:
     return core if len(core) <= limit else core[: limit - 1].rstrip() + "…"
 
 
-# What owners call their devices, by the kind in the profile.
-DEVICE_WORDS: dict[str, tuple[str, ...]] = {
-    "fridge": ("fridge", "freezer", "refrigerator"),
-    "washing_machine": ("washing machine", "washer", "washing"),
-    "car": ("car", "vehicle", "ev"),
-    "router": ("router", "wifi", "wi fi", "broadband", "internet"),
-}
-
-
 def device_provider(text: str, profile: OwnerProfile) -> str | None:
     """The provider of the one device of the owner's that `text` mentions, else None."""
-    clean = f" {normalise(text)} "
+    clean = normalise(text)
     providers = {
         account.provider
         for account in profile.accounts
         for device in account.devices
-        if any(
-            f" {normalise(w)} " in clean
-            for w in (*DEVICE_WORDS.get(device.kind, ()), device.kind, device.name or device.kind)
-        )
+        if any(has_phrase(clean, w) for w in device_words(device))
     }
     return providers.pop() if len(providers) == 1 else None

@@ -1,13 +1,16 @@
 import pytest
 
+from actions.owner.profile import load_profile
 from actions.providers.desk_models import Provider
 from actions.providers.problem_inference import (
     describes_a_problem,
+    device_provider,
     infer_category,
     infer_severity,
     match_category,
     summarise,
 )
+from tests.conftest import PROJECT_ROOT
 
 
 def provider(pid: str, name: str, aliases: list[str], categories: list[str]) -> Provider:
@@ -93,3 +96,11 @@ def test_summary_keeps_the_problem_and_drops_the_request():
         assert summarise(said, NIMBUS) == summary, said
     long = "x" * 300
     assert len(summarise(long, None)) == 120
+
+
+def test_the_company_of_the_one_device_the_words_name() -> None:
+    profile = load_profile(PROJECT_ROOT / "owner.yml")
+    assert device_provider("my washer is leaking", profile) == "homecare-appliances"
+    assert device_provider("the wifi keeps dropping", profile) == "nimbus-telecom"
+    assert device_provider("the fridge and the router", profile) is None
+    assert device_provider("it is broken", profile) is None
