@@ -80,7 +80,7 @@ clean:
 # It serves the model it trains from scratch (timed), so it does not need `make train`.
 # Smaller runs: make bench BENCH_ARGS="--growth 200 --no-train --calls 100" (--no-train serves
 # the newest model in models/: make train first); one of them alone:
-# python -m bench turns | holds.
+# python -m bench turns | holds | conversations (the conversation suite alone, about a minute).
 BENCH_ARGS ?=
 bench: install
 	$(PY) -m bench all $(BENCH_ARGS)

@@ -1,10 +1,14 @@
-"""`python -m bench all | turns | holds`.
+"""`python -m bench all | turns | holds | conversations`.
 
 `all` (`make bench`): Stand-in trained from scratch, one stack for the turns and then the holds,
 one stock Rasa server for both baselines; both JSON files and both sections of
 docs/performance.md.
 
 `turns`: turn latency, growth, footprint and quality (bench/turns_suite.py).
+
+`conversations [--fast] [--only ID ...]`: the conversation suite on a stack of its own
+(bench/conversation_suite.py), results/bench/conversations.json and its section of
+docs/performance.md; `all` runs it last. Exit code 1: a scenario failed.
 
 `holds [--calls 1000] [--pickups 200] [--rate 5] [--out results/bench]`:
 
@@ -24,7 +28,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bench import stock_rasa, turns_report, turns_suite
+from bench import conversation_report, stock_rasa, turns_report, turns_suite
+from bench.conversation_suite import load_scenarios
 from bench.holds import run_holds
 from bench.report import table, update_doc, write_json
 from launcher.processes import PROJECT_ROOT, ProcessFailed
@@ -48,7 +53,41 @@ def _parser() -> argparse.ArgumentParser:
     both = sub.add_parser("all", help="turns, then holds on the same stack (make bench)")
     _turns_args(both)
     _holds_args(both, common=False)
+    both.add_argument(
+        "--suite",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the conversation suite last (default: on)",
+    )
+    suite = sub.add_parser("conversations", help="the conversation suite: the share that passes")
+    suite.add_argument("--fast", action="store_true", help="only the scenarios marked fast")
+    suite.add_argument("--only", nargs="+", default=None, metavar="ID", help="these scenarios")
+    suite.add_argument("--out", type=Path, default=Path("results/bench"), help="results dir")
+    suite.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     return parser
+
+
+def run_conversations(args: argparse.Namespace, model: Path | None = None) -> int:
+    scenarios = load_scenarios()
+    if getattr(args, "fast", False):
+        scenarios = [s for s in scenarios if s.fast]
+    if getattr(args, "only", None):
+        unknown = set(args.only) - {s.id for s in scenarios}
+        if unknown:
+            print(f"bench: no such scenario: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        scenarios = [s for s in scenarios if s.id in args.only]
+    whole = not getattr(args, "fast", False) and not getattr(args, "only", None)
+    doc = DOC if whole and not args.no_doc else None
+    try:
+        result = conversation_report.run(args.out, doc, scenarios, model)
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    for name in ("all", "main", "blind"):
+        group = result[name]
+        print(f"conversations, {name}: {group['passed']} of {group['of']} passed")
+    return 0 if result["all"]["passed"] == result["all"]["of"] else 1
 
 
 def _holds_args(holds: argparse.ArgumentParser, common: bool = True) -> None:
@@ -209,7 +248,11 @@ def run_all(args: argparse.Namespace) -> int:
     print(f"\nfigures: {path}")
     for problem in holds["problems"]:
         print(f"FAILED: {problem}", file=sys.stderr)
-    return code or (0 if holds["ok"] else 1)
+    code = code or (0 if holds["ok"] else 1)
+    if args.suite:
+        # A share that passes, not a pass/fail: the run's exit code stays the figures'.
+        run_conversations(args, getattr(args, "trained_model", None))
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_turns(args)
     if args.benchmark == "all":
         return run_all(args)
+    if args.benchmark == "conversations":
+        return run_conversations(args)
     config = _holds_config()
     stack = Stack(config)
     print(f"[bench] starting the stack under {VAR_DIR}", file=sys.stderr, flush=True)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bench.conversation_report import forget_memory
 from launcher.processes import PROJECT_ROOT, free_port
 from launcher.stack import Stack, StackConfig
 from launcher.tokens import new_token
@@ -88,13 +89,7 @@ def _forget_everything(stack: Stack) -> None:
     Without this, cases of tickets the reset desk no longer knows would linger from one test
     to the next; a real deployment never sees its company forget tickets.
     """
-    from actions.store.schema import metadata
-
-    engine = create_engine(f"sqlite:///{stand_in_db(stack)}")
-    with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-    engine.dispose()
+    forget_memory(stand_in_db(stack))
 
 
 @pytest.fixture
