@@ -134,6 +134,7 @@ class Provider(_Strict):
     visit_locations: list[Location] = []
     keywords: list[Text] = []  # type: ignore[valid-type]
     parts_delivery: str | None = None
+    general_category: str  # where a problem that fits no other category is filed
     questions: list[Question] = []
 
     @validator("questions")
@@ -149,6 +150,18 @@ class Provider(_Strict):
         visits = [loc.id for loc in values.get("visit_locations") or []]
         if value is not None and value not in visits:
             raise ValueError(f"must be one of visit_locations' ids {visits}")
+        return value
+
+    @validator("general_category")
+    def _a_category(cls, value: str, values: dict[str, Any]) -> str:
+        if "categories" not in values:
+            return value  # the categories are wrong already, and said so
+        ids = [c.id for c in values["categories"]]
+        if value not in ids:
+            provider = values.get("id", "the provider")
+            raise ValueError(
+                f"{provider}'s general_category {value!r} is not one of its categories {ids}"
+            )
         return value
 
     def problems(self) -> list[str]:

@@ -38,9 +38,10 @@ def _cat(cid: str, name: str, description: str) -> dict[str, str]:
 # What the directory says of each provider beyond its phone line: `service_centres` (where its
 # customers bring what they own) and `visit_locations` (technician visits), where appointments
 # happen; `services`, what appointments are for (the first is the default); `keywords`, the
-# things a customer has there ("router", "car"), by which a customer's words point to it; and
+# things a customer has there ("router", "car"), by which a customer's words point to it;
 # `parts_delivery`, where parts go when it has no service centres (a visit location: the part
-# comes with the technician), None where it sends no parts.
+# comes with the technician), None where it sends no parts; and `general_category`, one of its
+# categories: where a problem that fits none of the others is filed.
 PROVIDERS: dict[str, dict[str, Any]] = {
     "nimbus-telecom": {
         "id": "nimbus-telecom",
@@ -110,6 +111,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             "connection",
         ],
         "parts_delivery": "NT-HOME",
+        "general_category": "internet",
         "questions": [
             ("internet", "Which lights on your router are on or blinking right now?", GENERAL),
         ],
@@ -176,6 +178,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "visit_locations": [],
         "keywords": ["car", "vehicle", "ev", "tyre", "tyres", "tire", "tires"],
         "parts_delivery": None,
+        "general_category": "repairs",
         "questions": [
             ("charging", "Does the charging port light up when you plug in the cable?", GENERAL),
         ],
@@ -217,6 +220,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "visit_locations": [],
         "keywords": [],
         "parts_delivery": None,
+        "general_category": "outage",
         "questions": [
             ("outage", "Is the outage affecting your whole street or only your home?", GENERAL),
             # An identity check: only the account holder knows the answer.
@@ -264,6 +268,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "visit_locations": [],
         "keywords": [],
         "parts_delivery": None,
+        "general_category": "water_quality",
         "questions": [("leak", "Can you see water outside or inside your home?", GENERAL)],
     },
     "homecare-appliances": {
@@ -320,6 +325,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             "appliance",
         ],
         "parts_delivery": "HC-HOME",
+        "general_category": "repair",
         "questions": [
             (
                 "repair",

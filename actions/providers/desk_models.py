@@ -59,9 +59,15 @@ class Provider(_Model):
     services: list[str] = []
     keywords: list[str] = []
     parts_delivery: str | None = None
+    # Where a problem that fits none of the other categories is filed (one of `categories`).
+    general_category: str | None = None
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def general(self) -> Category | None:
+        """The category for a problem that fits no other; None where the desk names none."""
+        return self.category(self.general_category) if self.general_category else None
 
     @property
     def short_name(self) -> str:

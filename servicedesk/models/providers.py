@@ -79,6 +79,10 @@ class Provider(Response):
         description="Where parts go when the provider has no service centres (one of"
         " visit_locations' ids: parts come with the technician); null where it sends no parts",
     )
+    general_category: str = Field(
+        ...,
+        description="Where a problem that fits no other category is filed: one of `categories`",
+    )
 
 
 class ProviderList(Response):

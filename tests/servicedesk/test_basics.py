@@ -162,6 +162,18 @@ def test_provider_directory(desk):
     for provider in providers.values():
         visits = [loc["id"] for loc in provider["visit_locations"]]
         assert provider["parts_delivery"] is None or provider["parts_delivery"] in visits
+    # A problem that fits none of a company's categories is filed in the one it names.
+    general = {p: providers[p]["general_category"] for p in providers}
+    assert general == {
+        "nimbus-telecom": "internet",
+        "voltra-motors": "repairs",
+        "brightgrid-energy": "outage",
+        "aquaflow-water": "water_quality",
+        "homecare-appliances": "repair",
+    }
+    for provider in providers.values():
+        categories = [c["id"] for c in provider["categories"]]
+        assert provider["general_category"] in categories, provider["id"]
     status, _, one = desk.get("/v1/providers/voltra-motors", key=ALEX)
     assert status == 200 and one["name"] == "Voltra Motors"
     status, _, body = desk.get("/v1/providers/acme", key=ALEX)

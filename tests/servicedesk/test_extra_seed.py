@@ -36,6 +36,7 @@ def test_the_sixth_company_is_in_the_directory_with_what_it_offers(hearth_desk):
     assert sixth["name"] == "Hearthwise Heating"
     assert sixth["services"] == ["boiler_service", "repair"]
     assert "boiler" in sixth["keywords"] and sixth["parts_delivery"] == "HW-HOME"
+    assert sixth["general_category"] == "repair"
     assert sixth["service_centres"] == [] and sixth["visit_locations"][0]["id"] == "HW-HOME"
     # The leaves of its menu have no `next`: the desk tells a branch from a leaf by that key.
     assert all("next" not in o for o in sixth["menu"]["options"])
@@ -116,6 +117,14 @@ BAD_FILES = {
     "parts delivered to no visit location": (
         lambda d: d["providers"][0].update(parts_delivery="HW-SHOP"),
         "parts_delivery",
+    ),
+    "a general category that is not one of its categories": (
+        lambda d: d["providers"][0].update(general_category="gas"),
+        "hearthwise-heating's general_category 'gas' is not one of its categories",
+    ),
+    "no general category": (
+        lambda d: d["providers"][0].pop("general_category"),
+        "providers.0.general_category: field required",
     ),
     "an unknown time zone": (
         lambda d: d["providers"][0]["visit_locations"][0].update(timezone="Europe/Atlantis"),

@@ -9,6 +9,7 @@ from typing import TypeVar
 import pytest
 
 from actions import runtime
+from actions.providers.desk_models import Provider
 from actions.providers.directory import ProviderDirectory
 from tests.actions.sixth_company import sixth_desk, sixth_env  # noqa: F401 (fixtures)
 
@@ -46,6 +47,23 @@ def test_what_each_company_offers_comes_from_its_directory_entry():
 
 
 @pytest.mark.usefixtures("standin_env")
+def test_each_company_names_where_a_problem_that_fits_no_category_goes():
+    providers = read(lambda d: d.providers())
+    general = {p.id: getattr(p.general(), "id", None) for p in providers}
+    assert general == {
+        "nimbus-telecom": "internet",
+        "voltra-motors": "repairs",
+        "brightgrid-energy": "outage",
+        "aquaflow-water": "water_quality",
+        "homecare-appliances": "repair",
+    }
+    # A directory entry without one (an older desk), or naming no category it lists, has none.
+    assert Provider(id="acme", name="Acme").general() is None
+    unknown = Provider(id="acme", name="Acme", general_category="repair", categories=[])
+    assert unknown.general() is None
+
+
+@pytest.mark.usefixtures("standin_env")
 def test_a_company_the_directory_does_not_know_offers_nothing():
     assert read(lambda d: d.service_centres("acme")) == []
     assert read(lambda d: d.parts_delivery("acme")) is None
@@ -59,3 +77,5 @@ def test_a_sixth_company_is_read_like_the_five():
     assert read(lambda d: d.parts_delivery("hearthwise-heating")) == "HW-HOME"
     assert "boiler" in read(lambda d: d.keywords("hearthwise-heating"))
     assert "Hearthwise Heating" in read(lambda d: d.known_names())
+    hearthwise = read(lambda d: d.get("hearthwise-heating"))
+    assert hearthwise is not None and getattr(hearthwise.general(), "id", None) == "repair"
