@@ -23,8 +23,8 @@ from actions.journeys.appointment_display import (
 )
 from actions.journeys.appointment_lookup import booked_appointments, desk_now
 from actions.journeys.appointment_words import infer_provider, infer_service, offered_services
+from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.try_again import answering_now
-from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.directory import display_name
@@ -98,7 +98,7 @@ class _SlotChoosing:
         return {"appointment_slot": offered[index]["slot_id"]}
 
 
-class ValidateAppointmentForm(OwnerFormValidation):
+class ValidateAppointmentForm(FormWithAWayOut):
     def name(self) -> str:
         return "validate_appointment_form"
 
@@ -147,7 +147,7 @@ class ValidateAppointmentForm(OwnerFormValidation):
         return await _SlotChoosing.extract_appointment_slot(dispatcher, tracker, domain)
 
 
-class _TargetFinding(OwnerFormValidation):
+class _TargetFinding(FormWithAWayOut):
     """Which booked appointment the owner means (reschedule and cancel)."""
 
     @abstractmethod

@@ -29,8 +29,8 @@ from actions.handoff.provider_questions import (
 )
 from actions.handoff.registry import ask_owner
 from actions.journeys.case_refresh import refresh
+from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.which_case import ambiguous_id, pick_case, say_ambiguous, slot_case
-from actions.owner.forms import OwnerFormValidation
 from actions.owner.messages import latest_intent, latest_text
 from actions.owner.wording import status_words
 from actions.providers.desk_errors import DeskError
@@ -66,7 +66,7 @@ def note_from(text: str) -> str | None:
     return note or None
 
 
-class _CaseFormValidation(OwnerFormValidation):
+class _CaseFormValidation(FormWithAWayOut):
     """Shared by both forms: which case is meant, checked against the memory and the desk."""
 
     form = ""

@@ -22,8 +22,9 @@ from actions.core.idempotency import request_key
 from actions.core.number_parsing import find_number, normalise_unit
 from actions.core.words import normalise
 from actions.handoff.owner_control import sending_credentials
+from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.try_again import answering_now, resends
-from actions.owner.forms import OwnerFormValidation
+from actions.owner.forms import may_be_an_answer
 from actions.owner.messages import latest_intent, latest_text, turn_marker
 from actions.owner.profile import Account, Meter
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 FORM = "meter_reading_form"
 FORM_SLOTS = ("reading_meter", "reading_value", "reading_unit")
+# Intents the meter slot's mapping (domain.yml) does not take text from.
+MISREAD_INTENTS = {"deny", "ticket_status", "try_again", "greet", "bot_challenge"}
 # Words owners use for each meter kind in the profile.
 KIND_WORDS = {
     "water": ("water",),
@@ -74,7 +77,7 @@ def _describe(meter: Meter) -> str:
     return f"{meter.kind} meter {meter.id}"
 
 
-class ValidateMeterReadingForm(OwnerFormValidation):
+class ValidateMeterReadingForm(FormWithAWayOut):
     def name(self) -> str:
         return "validate_meter_reading_form"
 
@@ -89,6 +92,22 @@ class ValidateMeterReadingForm(OwnerFormValidation):
             return {}  # re-opened in the same turn after a refusal: the owner answers anew
         value = find_number(latest_text(tracker))
         return {"reading_value": value} if value is not None else {}
+
+    async def extract_reading_meter(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An answer to "which meter?" that Rasa read as another intent: an answer when its
+        words name one of the owner's meters. Under the answering intents the slot's own
+        mapping takes the text."""
+        if (
+            tracker.get_slot("requested_slot") != "reading_meter"
+            or tracker.get_slot("reading_meter")
+            or latest_intent(tracker) not in MISREAD_INTENTS
+            or not may_be_an_answer(tracker)
+        ):
+            return {}
+        found = find_meter(services(), latest_text(tracker))
+        return {"reading_meter": found[1].id} if found else {}
 
     async def validate_reading_meter(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -163,6 +182,8 @@ class ActionSubmitMeterReading(Action):
     ) -> list[EventType]:
         svc = services()
         found = ValidateMeterReadingForm._meter(svc, tracker.get_slot("reading_meter"))
+        if found is None and tracker.get_slot("reading_value") is None:
+            return _reset()  # the owner stopped the form, and has been told
         if found is None or tracker.get_slot("reading_value") is None:
             dispatcher.utter_message(response="utter_action_failed", provider_name="the company")
             return _reset()

@@ -173,6 +173,8 @@ class ActionOpenTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         provider_id = tracker.get_slot("problem_provider")
+        if not provider_id and not tracker.get_slot("problem_description"):
+            return _reset_form()  # the owner stopped the form, and has been told
         provider_name = provider_id or "the company"
         try:
             svc = services()

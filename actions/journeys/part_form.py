@@ -22,6 +22,7 @@ from actions.handoff.consents import (
     record_decision,
 )
 from actions.handoff.registry import owner_answered
+from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.part_catalogue import (
     booked_centre,
     build_quote,
@@ -37,7 +38,7 @@ from actions.journeys.part_words import (
     owner_device,
 )
 from actions.journeys.try_again import answering_now
-from actions.owner.forms import OwnerFormValidation
+from actions.owner.forms import may_be_an_answer
 from actions.owner.messages import latest_intent, latest_text, owner_stamped
 from actions.providers.desk_errors import DeskError
 from actions.runtime import services
@@ -65,7 +66,7 @@ def reset_form() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
-class ValidatePartOrderForm(OwnerFormValidation):
+class ValidatePartOrderForm(FormWithAWayOut):
     def name(self) -> str:
         return "validate_part_order_form"
 
@@ -134,8 +135,10 @@ class ValidatePartOrderForm(OwnerFormValidation):
     async def extract_part_centre(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("part_centre") or latest_intent(tracker) in NOT_ANSWERS:
+        if tracker.get_slot("part_centre") or not may_be_an_answer(tracker):
             return {}
+        # Under another intent, only words that name a centre answer the question.
+        misread = latest_intent(tracker) in NOT_ANSWERS
         svc = services()
         found = owner_device(svc, tracker.get_slot("part_device"))
         if found is None:
@@ -147,6 +150,9 @@ class ValidatePartOrderForm(OwnerFormValidation):
             logger.warning("cannot read the provider directory: %s", err)
             return {}
         centres = provider.service_centres if provider else []
+        if misread:
+            named = answering_now(tracker) and centre_from_text(latest_text(tracker), centres)
+            return {"part_centre": named} if named else {}
         if not centres:
             home = provider.parts_delivery if provider else None
             return {"part_centre": home or NO_DELIVERY_PLACE}

@@ -14,7 +14,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.owner.forms import OwnerFormValidation
+from actions.core.words import says_unsure
+from actions.journeys.form_exit import FormWithAWayOut
+from actions.owner.forms import may_be_an_answer
+from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import Provider
 from actions.providers.problem_inference import (
@@ -26,7 +29,27 @@ from actions.providers.problem_inference import (
 from actions.runtime import Services, services
 
 FORM = "report_problem_form"
-FORM_SLOTS = ("problem_provider", "problem_description", "problem_category", "rejected_fields")
+# Intents the category slot's mapping (domain.yml) does not take text from.
+MISREAD_INTENTS = {"deny", "ticket_status", "try_again", "greet", "bot_challenge"}
+FORM_SLOTS = (
+    "problem_provider",
+    "problem_description",
+    "problem_category",
+    "problem_category_misses",
+    "rejected_fields",
+)
+# Answers to the category question that may match nothing before the report goes to the
+# inferred or the general category: the question is never asked a third time.
+MAX_CATEGORY_MISSES = 2
+# Intents of a message that tries to say what is wrong (Rasa reads a description as any of them).
+DESCRIBING_INTENTS = {
+    "inform",
+    "report_problem",
+    "out_of_scope",
+    "choose_slot",
+    "answer_provider_question",
+    "nlu_fallback",
+}
 
 
 def _rejected(tracker: Tracker, field: str) -> bool:
@@ -42,7 +65,7 @@ async def known_providers(svc: Services) -> str:
     return ", ".join(names)
 
 
-class ValidateReportProblemForm(OwnerFormValidation):
+class ValidateReportProblemForm(FormWithAWayOut):
     def name(self) -> str:
         return "validate_report_problem_form"
 
@@ -104,6 +127,30 @@ class ValidateReportProblemForm(OwnerFormValidation):
             result.update(self._category(provider, tracker, text))
         return result
 
+    async def extract_problem_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Two answers to the category question the slot's mapping (domain.yml) cannot take
+        as they are: "I don't know" (or "you choose"), which files the report under the
+        closest or the general category, saying so; and an answer Rasa read as another intent
+        ("no signal on any device" as a no), which is an answer when its words name one of the
+        company's categories."""
+        if (
+            tracker.get_slot("requested_slot") != "problem_category"
+            or tracker.get_slot("problem_category")
+            or not may_be_an_answer(tracker)
+        ):
+            return {}
+        provider = await self._provider(services(), tracker.get_slot("problem_provider"))
+        if provider is None:
+            return {}
+        if says_unsure(latest_text(tracker)):
+            return self._fallback(provider, tracker, dispatcher)
+        if latest_intent(tracker) not in MISREAD_INTENTS:
+            return {}
+        picked = match_category(latest_text(tracker), provider)
+        return {"problem_category": picked} if picked else {}
+
     async def validate_problem_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -113,13 +160,42 @@ class ValidateReportProblemForm(OwnerFormValidation):
             return {"problem_category": None}
         category = provider.category(str(value)) or None
         category_id = category.id if category else match_category(str(value or ""), provider)
-        if category_id is None:
-            dispatcher.utter_message(
-                response="utter_category_not_understood",
-                answer=str(value),
-                provider_name=provider.name,
-            )
-        return {"problem_category": category_id}
+        if category_id is not None:
+            return {"problem_category": category_id}
+        misses = int(tracker.get_slot("problem_category_misses") or 0)
+        # Only an attempt to say what is wrong counts: a "yes", or a turn to another journey
+        # ("actually, ring them instead"), never files the report by itself.
+        misses += latest_intent(tracker) in DESCRIBING_INTENTS
+        if misses >= MAX_CATEGORY_MISSES:
+            fallback = self._fallback(provider, tracker, dispatcher)
+            if fallback:
+                return fallback
+        dispatcher.utter_message(
+            response="utter_category_not_understood",
+            answer=str(value),
+            provider_name=provider.name,
+        )
+        return {"problem_category": None, "problem_category_misses": misses}
+
+    @staticmethod
+    def _fallback(
+        provider: Provider, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        """The category the owner's words point to at all, else the company's general one,
+        and the owner told which and why; {} when the company names no general category."""
+        said = " ".join(
+            str(t) for t in (tracker.get_slot("problem_description"), latest_text(tracker)) if t
+        )
+        inferred = provider.category(infer_category(said, provider) or "")
+        chosen = inferred or provider.general()
+        if chosen is None:
+            return {}
+        dispatcher.utter_message(
+            response="utter_category_closest" if inferred else "utter_category_general",
+            category_name=chosen.name,
+            provider_name=provider.name,
+        )
+        return {"problem_category": chosen.id, "problem_category_misses": None}
 
     @staticmethod
     async def _provider(svc: Services, provider_id: str | None) -> Provider | None:

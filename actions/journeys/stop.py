@@ -29,11 +29,17 @@ class ActionStopTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_task_stopped")
-        # The questions the stopped task had put to the owner no longer stand.
-        await asyncio.to_thread(
-            services().handoffs.withdraw_all, tracker.sender_id, STOPPABLE_POINTS, "owner_stopped"
-        )
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-            SlotSet(slot, None) for slot in (*TASK_SLOTS, "handoff_question", "handoff_context")
-        ]
+        return await stop_task(dispatcher, tracker)
+
+
+async def stop_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Say so, withdraw the questions the task had put to the owner, forget what it had
+    collected and end its form: nothing is sent."""
+    dispatcher.utter_message(response="utter_task_stopped")
+    # The questions the stopped task had put to the owner no longer stand.
+    await asyncio.to_thread(
+        services().handoffs.withdraw_all, tracker.sender_id, STOPPABLE_POINTS, "owner_stopped"
+    )
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+        SlotSet(slot, None) for slot in (*TASK_SLOTS, "handoff_question", "handoff_context")
+    ]

@@ -16,7 +16,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.owner.messages import owner_said_it
+from actions.owner.messages import latest_intent, owner_said_it
+
+# Intents that mean what they say even while a question is open: the owner wants out, or help.
+# Any other intent on a message whose words name one of an open question's choices ("send it
+# to berlin" read as "try again", "the first one" read as a greeting) is a misreading: the
+# message is that answer.
+NEVER_ANSWERS = {"stop", "help"}
 
 # Every slot a form fills; stopping a task, or a question lapsing, clears them all so that
 # nothing half-collected lingers.
@@ -24,6 +30,7 @@ TASK_SLOTS = (
     "problem_provider",
     "problem_description",
     "problem_category",
+    "problem_category_misses",
     "rejected_fields",
     "reading_meter",
     "reading_value",
@@ -47,6 +54,11 @@ TASK_SLOTS = (
     "part_quote",
     "part_order_confirmed",
 )
+
+
+def may_be_an_answer(tracker: Tracker) -> bool:
+    """Whether the latest message may answer an open question by naming one of its choices."""
+    return owner_said_it(tracker) and latest_intent(tracker) not in NEVER_ANSWERS
 
 
 class OwnerFormValidation(FormValidationAction):

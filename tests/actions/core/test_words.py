@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.core.words import has_phrase, normalise
+from actions.core.words import has_phrase, normalise, says_no_more, says_unsure
 
 
 def test_case_punctuation_and_spacing_are_folded() -> None:
@@ -16,3 +16,24 @@ def test_a_phrase_is_found_only_as_whole_words() -> None:
     assert has_phrase(words, "drain")
     assert not has_phrase(words, "wash")
     assert not has_phrase(words, "machine won drain")
+
+
+def test_an_owner_who_cannot_pick_is_heard() -> None:
+    for said in ("I don't know", "no idea, you choose", "None of those fit", "whatever", "Skip"):
+        assert says_unsure(said), said
+    for said in ("no signal on any device", "the screen", "anything under 2 mbps", "billing"):
+        assert not says_unsure(said), said
+
+
+def test_a_refusal_that_answers_nothing_is_told_from_one_that_answers() -> None:
+    for said in (
+        "no",
+        "No, I'll do it later",
+        "never mind, keep the original time",
+        "none of those suit me, leave it",
+        "no, don't order it",
+        "cancel that",
+    ):
+        assert says_no_more(said), said
+    for said in ("no signal on any device", "no, the gas one", "nope, berlin", "the first one"):
+        assert not says_no_more(said), said

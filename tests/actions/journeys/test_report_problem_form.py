@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions.journeys.report_problem_form import (
     ActionAskProblemCategory,
     ActionAskProblemProvider,
+    ValidateReportProblemForm,
 )
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
 from tests.actions.journeys.case_fixtures import (
@@ -89,3 +90,80 @@ class TestValidateReportForm:
         assert responses(messages) == ["utter_ask_problem_category"]
         assert "Internet" in messages[0]["categories"]
         assert len(messages[0]["buttons"]) == 5
+
+
+VOLTRA_SCREEN = "the car's infotainment screen keeps freezing, report it to voltra"
+ASKING_CATEGORY = {"problem_provider": "voltra-motors", "problem_description": VOLTRA_SCREEN}
+
+
+def category_answer(domain, said, intent="inform", misses=None):
+    """The owner's answer to the category question (the mapping has copied it, unless the
+    intent is one the mapping refuses)."""
+    slots = {**ASKING_CATEGORY, "problem_category_misses": misses}
+    answered = {} if intent in ("deny", "greet", "try_again") else {"problem_category": said}
+    tracker = make_tracker(
+        domain,
+        said,
+        intent=intent,
+        slots={**slots, "requested_slot": "problem_category"},
+        active_loop="report_problem_form",
+    )
+    tracker.events.extend({"event": "slot", "name": k, "value": v} for k, v in answered.items())
+    return run_action(ValidateReportProblemForm(), tracker, domain)
+
+
+class TestTheCategoryQuestionHasAWayOut:
+    def test_a_first_answer_that_matches_nothing_is_asked_again(self, standin_env, domain):
+        messages, events = category_answer(domain, "it just freezes")
+        assert responses(messages) == ["utter_category_not_understood"]
+        assert slot_events(events)["problem_category"] is None
+        assert slot_events(events)["problem_category_misses"] == 1
+
+    def test_a_second_goes_to_the_companys_general_category_and_says_so(self, standin_env, domain):
+        messages, events = category_answer(domain, "the screen", misses=1)
+        assert responses(messages) == ["utter_category_general"]
+        assert messages[0]["category_name"] == "Service and repairs"
+        assert slot_events(events)["problem_category"] == "repairs"
+
+    def test_i_dont_know_goes_to_the_closest_category_when_the_words_point_to_one(
+        self, standin_env, domain
+    ):
+        tracker_slots = {**ASKING_CATEGORY, "problem_description": "the charging port is loose"}
+        tracker = make_tracker(
+            domain,
+            "no idea, you choose",
+            intent="deny",
+            slots={**tracker_slots, "requested_slot": "problem_category"},
+            active_loop="report_problem_form",
+        )
+        messages, events = run_action(ValidateReportProblemForm(), tracker, domain)
+        assert responses(messages) == ["utter_category_closest"]
+        assert slot_events(events)["problem_category"] == "charging"
+
+    def test_an_answer_read_as_a_no_is_an_answer_when_it_names_a_category(
+        self, standin_env, domain
+    ):
+        slots = {"problem_provider": "nimbus-telecom", "problem_description": "internt brokn"}
+        tracker = make_tracker(
+            domain,
+            "no signal on any device",
+            intent="deny",
+            slots={**slots, "requested_slot": "problem_category"},
+            active_loop="report_problem_form",
+        )
+        messages, events = run_action(ValidateReportProblemForm(), tracker, domain)
+        assert messages == []
+        assert slot_events(events)["problem_category"] == "internet"
+
+    def test_a_no_that_only_refuses_ends_the_report_with_nothing_sent(self, standin_env, domain):
+        messages, events = category_answer(domain, "no, leave it", intent="deny")
+        assert responses(messages) == ["utter_task_stopped"]
+        assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+        assert slot_events(events)["problem_provider"] is None
+
+    def test_a_yes_or_a_turn_to_another_journey_never_files_the_report(self, standin_env, domain):
+        for said, intent in (("yes", "affirm"), ("actually, ring them instead", "place_call")):
+            messages, events = category_answer(domain, said, intent=intent, misses=1)
+            assert responses(messages) == ["utter_category_not_understood"], said
+            assert slot_events(events)["problem_category"] is None
+            assert slot_events(events)["problem_category_misses"] == 1

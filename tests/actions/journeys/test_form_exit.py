@@ -1,0 +1,62 @@
+"""Every form has a way out: a message that only refuses ends it with one answer and nothing
+sent, whatever intent Rasa read in it; a yes/no question's "no" stays that question's answer;
+an answer Rasa misread as another intent still answers when its words name a choice."""
+
+from __future__ import annotations
+
+from actions.journeys.meter_readings import ActionSubmitMeterReading, ValidateMeterReadingForm
+from actions.journeys.open_ticket import ActionOpenTicket
+from actions.journeys.part_form import ValidatePartOrderForm
+from tests.actions.conftest import make_tracker, responses, run_action, slot_events
+from tests.actions.journeys.part_fixtures import CAR, answer, ask, chosen, tracker_with
+
+
+def meter_turn(domain, text: str, intent: str):
+    tracker = make_tracker(
+        domain,
+        text,
+        intent=intent,
+        slots={"requested_slot": "reading_meter"},
+        active_loop="meter_reading_form",
+    )
+    return run_action(ValidateMeterReadingForm(), tracker, domain)
+
+
+def ended(events) -> bool:
+    return any(e["event"] == "active_loop" and e["name"] is None for e in events)
+
+
+def test_a_refusal_read_as_an_answer_ends_the_form(standin_env, domain):
+    messages, events = meter_turn(domain, "no, I'll do it later", "inform")
+    assert responses(messages) == ["utter_task_stopped"]
+    assert ended(events)
+    assert slot_events(events)["reading_meter"] is None
+
+
+def test_a_no_with_an_answer_in_it_is_that_answer(standin_env, domain):
+    messages, events = meter_turn(domain, "no, the gas one", "deny")
+    assert messages == []
+    assert not ended(events)
+    assert slot_events(events)["reading_meter"] == "G-77121"
+
+
+def test_a_centre_named_under_another_intent_is_the_answer(standin_env, domain):
+    slots = {"part_device": CAR, "part_sku": "VM-CPA-3"}
+    tracker = tracker_with(domain, "send it to berlin", "try_again", slots, "part_centre")
+    messages, events = run_action(ValidatePartOrderForm(), tracker, domain)
+    assert messages == []
+    assert slot_events(events)["part_centre"] == "SC-BER-1"
+
+
+def test_a_no_to_the_price_is_the_answer_not_a_way_out(standin_env, domain):
+    slots = chosen()
+    _, quote = ask(domain, slots)
+    assert answer(domain, slots, quote, "no", "deny")["part_order_confirmed"] is False
+
+
+def test_after_a_stop_the_forms_sending_actions_say_nothing(standin_env, domain):
+    # Rasa runs the action that follows a finished form also when the form was stopped.
+    for action in (ActionOpenTicket(), ActionSubmitMeterReading()):
+        tracker = make_tracker(domain, "no, leave it", intent="deny")
+        messages, _ = run_action(action, tracker, domain)
+        assert messages == [], action.name()
