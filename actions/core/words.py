@@ -60,3 +60,25 @@ def says_no_more(text: str) -> bool:
             rest = words[len(opener) :].split()
             return all(w in REFUSAL_FILLER for w in rest)
     return False
+
+
+def one_typo_away(said: str, word: str) -> bool:
+    """Whether `said` is `word` with one letter missing, added, changed or two swapped, the
+    first letter kept ("internt", "brokne"); both at least four letters, so short words never
+    match each other."""
+    if said == word or min(len(said), len(word)) < 4 or said[0] != word[0]:
+        return False
+    if abs(len(said) - len(word)) > 1:
+        return False
+    if len(said) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(said, word, strict=True)) if a != b]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and said[diff[0]] == word[diff[1]]
+            and said[diff[1]] == word[diff[0]]
+        )
+    short, long = (said, word) if len(said) < len(word) else (word, said)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from actions.core.words import has_phrase, normalise
+from actions.core.words import has_phrase, normalise, one_typo_away
 from actions.owner.device_words import device_words
 from actions.owner.profile import OwnerProfile
 from actions.providers.desk_models import Provider
@@ -179,7 +179,16 @@ def _problem_words(text: str, provider: Provider | None) -> str:
 
 
 def _hits(text: str, words: tuple[str, ...]) -> int:
-    return sum(1 for w in words if re.search(rf"\b{re.escape(normalise(w))}\b", text))
+    """How many of `words` the normalised `text` holds: phrases exactly, and a single word of
+    seven letters or more also with one letter missing, extra, wrong or swapped ("internt");
+    shorter words only exactly, since one letter turns them into others ("charge", "change")."""
+    said = text.split()
+    return sum(
+        1
+        for w in words
+        if re.search(rf"\b{re.escape(normalise(w))}\b", text)
+        or (" " not in normalise(w) and len(w) >= 7 and any(one_typo_away(t, w) for t in said))
+    )
 
 
 def _without_provider(text: str, provider: Provider | None) -> str:
@@ -213,8 +222,10 @@ def match_category(answer: str, provider: Provider) -> str | None:
 
 
 def infer_severity(text: str) -> str:
+    # "Low" first: its phrases deny urgency ("not urgent", "no rush"), which the urgent words
+    # would otherwise find inside them.
     clean = normalise(text)
-    for severity in ("urgent", "high", "low"):
+    for severity in ("low", "urgent", "high"):
         if _hits(clean, SEVERITY_KEYWORDS[severity]):
             return severity
     return "normal"

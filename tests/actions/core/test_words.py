@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.core.words import has_phrase, normalise, says_no_more, says_unsure
+from actions.core.words import has_phrase, normalise, one_typo_away, says_no_more, says_unsure
 
 
 def test_case_punctuation_and_spacing_are_folded() -> None:
@@ -37,3 +37,20 @@ def test_a_refusal_that_answers_nothing_is_told_from_one_that_answers() -> None:
         assert says_no_more(said), said
     for said in ("no signal on any device", "no, the gas one", "nope, berlin", "the first one"):
         assert not says_no_more(said), said
+
+
+def test_one_typo_away_is_one_letter_missing_added_changed_or_swapped() -> None:
+    for said, word in (
+        ("internt", "internet"),
+        ("internnet", "internet"),
+        ("intirnet", "internet"),
+        ("itnernet", "internet"),
+    ):
+        assert one_typo_away(said, word), said
+    for said, word in (
+        ("internet", "internet"),  # the same word is not a typo
+        ("intrnt", "internet"),  # two letters missing
+        ("nternet", "internet"),  # the first letter kept
+        ("cat", "car"),  # too short to tell
+    ):
+        assert not one_typo_away(said, word), said

@@ -104,3 +104,14 @@ def test_the_company_of_the_one_device_the_words_name() -> None:
     assert device_provider("the wifi keeps dropping", profile) == "nimbus-telecom"
     assert device_provider("the fridge and the router", profile) is None
     assert device_provider("it is broken", profile) is None
+
+
+def test_a_misspelt_long_keyword_still_names_the_category() -> None:
+    assert infer_category("my internt is brokn agian", NIMBUS) == "internet"
+    assert infer_category("the billng is wrong", NIMBUS) == "billing"
+
+
+def test_a_denied_urgency_is_low() -> None:
+    assert infer_severity("the washer squeaks, not urgent at all") == "low"
+    assert infer_severity("no rush, whenever suits") == "low"
+    assert infer_severity("it's urgent, water everywhere") == "urgent"
