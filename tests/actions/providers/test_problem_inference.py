@@ -115,3 +115,14 @@ def test_a_denied_urgency_is_low() -> None:
     assert infer_severity("the washer squeaks, not urgent at all") == "low"
     assert infer_severity("no rush, whenever suits") == "low"
     assert infer_severity("it's urgent, water everywhere") == "urgent"
+
+
+def test_a_car_that_wont_charge_is_charging_not_billing() -> None:
+    voltra = provider(
+        "voltra-motors",
+        "Voltra Motors",
+        ["Voltra"],
+        ["roadside", "battery", "charging", "repairs", "parts", "billing"],
+    )
+    assert infer_category("my voltra wont charge on the wallbox at home", voltra) == "charging"
+    assert infer_category("they charged me twice on my last invoice", voltra) == "billing"
