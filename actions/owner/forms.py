@@ -53,6 +53,8 @@ TASK_SLOTS = (
     "part_centre",
     "part_quote",
     "part_order_confirmed",
+    "intent_choice",
+    "chosen_intent",
 )
 
 
