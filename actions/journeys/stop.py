@@ -36,6 +36,11 @@ async def stop_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     """Say so, withdraw the questions the task had put to the owner, forget what it had
     collected and end its form: nothing is sent."""
     dispatcher.utter_message(response="utter_task_stopped")
+    return await abandon_task(tracker)
+
+
+async def abandon_task(tracker: Tracker) -> list[EventType]:
+    """`stop_task` without a word: for the caller that says what happens instead."""
     # The questions the stopped task had put to the owner no longer stand.
     await asyncio.to_thread(
         services().handoffs.withdraw_all, tracker.sender_id, STOPPABLE_POINTS, "owner_stopped"

@@ -4,9 +4,11 @@ an answer Rasa misread as another intent still answers when its words name a cho
 
 from __future__ import annotations
 
+from actions.journeys.form_exit import switches_to
 from actions.journeys.meter_readings import ActionSubmitMeterReading, ValidateMeterReadingForm
 from actions.journeys.open_ticket import ActionOpenTicket
 from actions.journeys.part_form import ValidatePartOrderForm
+from actions.journeys.report_problem_form import ValidateReportProblemForm
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
 from tests.actions.journeys.part_fixtures import CAR, answer, ask, chosen, tracker_with
 
@@ -60,3 +62,42 @@ def test_after_a_stop_the_forms_sending_actions_say_nothing(standin_env, domain)
         tracker = make_tracker(domain, "no, leave it", intent="deny")
         messages, _ = run_action(action, tracker, domain)
         assert messages == [], action.name()
+
+
+def test_an_answer_that_asks_for_another_journey_sets_the_form_aside_and_asks(standin_env, domain):
+    tracker = make_tracker(
+        domain,
+        "actually, just ring them for me instead",
+        intent="place_call",
+        slots={"problem_provider": "voltra-motors", "requested_slot": "problem_category"},
+        active_loop="report_problem_form",
+    )
+    tracker.latest_message["intent"]["confidence"] = 0.9
+    messages, events = run_action(ValidateReportProblemForm(), tracker, domain)
+    assert responses(messages) == ["utter_task_set_aside"]
+    assert ended(events)
+    choice = slot_events(events)["intent_choice"]
+    assert choice["options"] == ["place_call"]
+    # The company the report was about goes with the call.
+    assert {"entity": "provider", "value": "voltra-motors"} in choice["entities"]
+    assert any(e["event"] == "followup" and e["name"] == "intent_choice_form" for e in events)
+
+
+def test_free_text_or_an_unsure_reading_is_an_answer_not_a_switch(standin_env, domain):
+    note = make_tracker(
+        domain,
+        "please call me back after 5",
+        intent="request_callback",
+        slots={"case_ticket": "TCK-1", "requested_slot": "case_note_text"},
+        active_loop="case_note_form",
+    )
+    assert switches_to(note) is None
+    unsure = make_tracker(
+        domain,
+        "ring them",
+        intent="place_call",
+        slots={"requested_slot": "problem_category"},
+        active_loop="report_problem_form",
+    )
+    unsure.latest_message["intent"]["confidence"] = 0.7
+    assert switches_to(unsure) is None
