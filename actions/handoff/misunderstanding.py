@@ -69,9 +69,17 @@ def doubtful_choice(tracker: Tracker, domain: DomainDict) -> dict[str, Any] | No
     options = [r["name"] for r in ranking[:2] if choice_label(r["name"])]
     if not ranking or not options or options[0] != ranking[0]["name"]:
         return None
+    return kept_message(latest, options)
+
+
+def kept_message(
+    latest: dict[str, Any], options: list[str], entities: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The owner's message as it must be taken again once they pick (its words, entities and
+    stamp), with the intents to pick from."""
     return {
         "text": latest.get("text") or "",
-        "entities": latest.get("entities") or [],
+        "entities": latest.get("entities") or [] if entities is None else entities,
         "message_id": latest.get("message_id"),
         "metadata": latest.get("metadata") or {},
         "options": options,

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.core.words import says_no_more
-from actions.handoff.misunderstanding import choice_label
+from actions.handoff.misunderstanding import choice_label, kept_message
 from actions.journeys.stop import abandon_task, stop_task
 from actions.journeys.try_again import answering_now
 from actions.owner.forms import OwnerFormValidation
@@ -84,13 +84,7 @@ def _switch_choice(tracker: Tracker, intent: str) -> dict:
     company = next((tracker.get_slot(s) for s in COMPANY_SLOTS if tracker.get_slot(s)), None)
     if company and not any(e.get("entity") == "provider" for e in entities):
         entities.append({"entity": "provider", "value": company})
-    return {
-        "text": latest.get("text") or "",
-        "entities": entities,
-        "message_id": latest.get("message_id"),
-        "metadata": latest.get("metadata") or {},
-        "options": [intent],
-    }
+    return kept_message(latest, [intent], entities)
 
 
 class FormWithAWayOut(OwnerFormValidation):
