@@ -25,6 +25,7 @@ from actions.journeys.appointment_lookup import booked_appointments, desk_now
 from actions.journeys.appointment_words import infer_provider, infer_service, offered_services
 from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.try_again import answering_now
+from actions.owner.forms import NOT_ANSWERS
 from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.directory import display_name
@@ -49,7 +50,6 @@ FORM_SLOTS = (
 
 NO_APPOINTMENT = "none"  # appointment_target when the owner has nothing to move or cancel
 # Intents that are never an answer to the form's question.
-NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
 
 
 def reset_form() -> list[EventType]:

@@ -24,7 +24,7 @@ from actions.core.words import normalise
 from actions.handoff.owner_control import sending_credentials
 from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.try_again import answering_now, resends
-from actions.owner.forms import may_be_an_answer
+from actions.owner.forms import MISREAD_INTENTS, still_open
 from actions.owner.messages import latest_intent, latest_text, turn_marker
 from actions.owner.profile import Account, Meter
 from actions.providers.desk_errors import DeskError, DeskRejected, DeskTimeout, DeskUnavailable
@@ -35,8 +35,7 @@ logger = logging.getLogger(__name__)
 
 FORM = "meter_reading_form"
 FORM_SLOTS = ("reading_meter", "reading_value", "reading_unit")
-# Intents the meter slot's mapping (domain.yml) does not take text from.
-MISREAD_INTENTS = {"deny", "ticket_status", "try_again", "greet", "bot_challenge"}
+
 # Words owners use for each meter kind in the profile.
 KIND_WORDS = {
     "water": ("water",),
@@ -99,12 +98,8 @@ class ValidateMeterReadingForm(FormWithAWayOut):
         """An answer to "which meter?" that Rasa read as another intent: an answer when its
         words name one of the owner's meters. Under the answering intents the slot's own
         mapping takes the text."""
-        if (
-            tracker.get_slot("requested_slot") != "reading_meter"
-            or tracker.get_slot("reading_meter")
-            or latest_intent(tracker) not in MISREAD_INTENTS
-            or not may_be_an_answer(tracker)
-        ):
+        misread = latest_intent(tracker) in MISREAD_INTENTS
+        if not (misread and still_open(tracker, "reading_meter")):
             return {}
         found = find_meter(services(), latest_text(tracker))
         return {"reading_meter": found[1].id} if found else {}

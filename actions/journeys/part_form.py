@@ -38,7 +38,7 @@ from actions.journeys.part_words import (
     owner_device,
 )
 from actions.journeys.try_again import answering_now
-from actions.owner.forms import may_be_an_answer
+from actions.owner.forms import NOT_ANSWERS, may_be_an_answer
 from actions.owner.messages import latest_intent, latest_text, owner_stamped
 from actions.providers.desk_errors import DeskError
 from actions.runtime import services
@@ -55,7 +55,6 @@ FORM_SLOTS = (
     "part_order_confirmed",
 )
 # Intents that are never an answer to the form's question.
-NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
 # Where a part goes at a company with neither service centres nor a parts delivery place in its
 # directory entry (the desk refuses it: the owner hears the company's answer).
 NO_DELIVERY_PLACE = "HOME"

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.words import says_unsure
 from actions.journeys.form_exit import FormWithAWayOut
-from actions.owner.forms import may_be_an_answer
+from actions.owner.forms import MISREAD_INTENTS, still_open
 from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import Provider
@@ -29,8 +29,6 @@ from actions.providers.problem_inference import (
 from actions.runtime import Services, services
 
 FORM = "report_problem_form"
-# Intents the category slot's mapping (domain.yml) does not take text from.
-MISREAD_INTENTS = {"deny", "ticket_status", "try_again", "greet", "bot_challenge"}
 FORM_SLOTS = (
     "problem_provider",
     "problem_description",
@@ -135,11 +133,7 @@ class ValidateReportProblemForm(FormWithAWayOut):
         closest or the general category, saying so; and an answer Rasa read as another intent
         ("no signal on any device" as a no), which is an answer when its words name one of the
         company's categories."""
-        if (
-            tracker.get_slot("requested_slot") != "problem_category"
-            or tracker.get_slot("problem_category")
-            or not may_be_an_answer(tracker)
-        ):
+        if not still_open(tracker, "problem_category"):
             return {}
         provider = await self._provider(services(), tracker.get_slot("problem_provider"))
         if provider is None:

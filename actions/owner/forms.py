@@ -23,6 +23,11 @@ from actions.owner.messages import latest_intent, owner_said_it
 # to berlin" read as "try again", "the first one" read as a greeting) is a misreading: the
 # message is that answer.
 NEVER_ANSWERS = {"stop", "help"}
+# Intents the forms' text mappings (domain.yml `not_intent`, less the two above) take no answer
+# from: a message read as one of them may still be a misread answer, found by its words.
+MISREAD_INTENTS = {"deny", "ticket_status", "try_again", "greet", "bot_challenge"}
+# Intents the custom extractions never take an answer from.
+NOT_ANSWERS = {"stop", "help", "bot_challenge", "greet", "goodbye", "try_again", "ticket_status"}
 
 # Every slot a form fills; stopping a task, or a question lapsing, clears them all so that
 # nothing half-collected lingers.
@@ -61,6 +66,16 @@ TASK_SLOTS = (
 def may_be_an_answer(tracker: Tracker) -> bool:
     """Whether the latest message may answer an open question by naming one of its choices."""
     return owner_said_it(tracker) and latest_intent(tracker) not in NEVER_ANSWERS
+
+
+def still_open(tracker: Tracker, slot: str) -> bool:
+    """Whether `slot` is the question asked and not yet answered, and the latest message may
+    answer it."""
+    return (
+        tracker.get_slot("requested_slot") == slot
+        and not tracker.get_slot(slot)
+        and may_be_an_answer(tracker)
+    )
 
 
 class OwnerFormValidation(FormValidationAction):
