@@ -195,11 +195,12 @@ def _hits(text: str, words: tuple[str, ...]) -> int:
     seven letters or more also with one letter missing, extra, wrong or swapped ("internt");
     shorter words only exactly, since one letter turns them into others ("charge", "change")."""
     said = text.split()
+    phrases = (normalise(w) for w in words)
     return sum(
         1
-        for w in words
-        if re.search(rf"\b{re.escape(normalise(w))}\b", text)
-        or (" " not in normalise(w) and len(w) >= 7 and any(one_typo_away(t, w) for t in said))
+        for p in phrases
+        if has_phrase(text, p)
+        or (" " not in p and len(p) >= 7 and any(one_typo_away(t, p) for t in said))
     )
 
 
