@@ -294,7 +294,6 @@ class SuiteTarget:
         rasa_token: str,
         forget: Callable[[], None],
         providers: dict[str, str],
-        ready: Callable[[], None] = lambda: None,
     ) -> None:
         self.rasa_url = rasa_url
         self.desk_url = desk_url
@@ -302,7 +301,6 @@ class SuiteTarget:
         self.rasa_token = rasa_token
         self._forget = forget
         self.providers = providers
-        self._ready = ready
 
     def desk_state(self) -> dict[str, Any]:
         status, body = http_json("GET", f"{self.desk_url}/_sim/state")
@@ -311,13 +309,13 @@ class SuiteTarget:
         return body
 
     def fresh_start(self) -> None:
-        """The desk back to its seed, Stand-in's memory emptied, its subscriptions back."""
+        """The desk back to its seed and Stand-in's memory emptied. Webhook subscriptions come
+        back on the action server's own recheck; the judge reads the desk, not the webhooks."""
         status, body = http_json("POST", f"{self.desk_url}/_sim/reset")
         if status != 200:
             raise RuntimeError(f"desk reset: {status} {body}")
         http_json("POST", f"{self.desk_url}/_sim/faults", {})
         self._forget()
-        self._ready()
 
     def say(self, sender: str, text: str) -> tuple[list[str], list[str]]:
         """One owner message: the replies' texts and the names of the responses said."""
