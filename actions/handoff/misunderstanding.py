@@ -55,7 +55,7 @@ def choice_label(intent: str) -> str | None:
     return CHOICE_LABELS.get(intent)
 
 
-def doubtful_choice(tracker: Tracker, domain: DomainDict) -> dict[str, Any] | None:
+def doubtful_choice(tracker: Tracker) -> dict[str, Any] | None:
     """The owner's message kept with the alternatives to put to them, when Rasa's doubt was
     about an intent that acts at a company; None for a plain misunderstanding."""
     if tracker.active_loop.get("name"):
@@ -106,7 +106,7 @@ class ActionHandleMisunderstanding(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        choice = doubtful_choice(tracker, domain)
+        choice = doubtful_choice(tracker)
         if choice is not None:
             return [SlotSet("intent_choice", choice), FollowupAction("intent_choice_form")]
         if misunderstandings_in_a_row(tracker) < 2:
