@@ -31,6 +31,17 @@ CATEGORY_KEYWORDS: dict[str, tuple[str, ...]] = {
         "disconnecting",
         "online",
         "signal",
+        "hub",
+        "homehub",
+        "home hub",
+        "restarts",
+        "reboots",
+        "rebooting",
+        "fibre",
+        "fiber",
+        "mbps",
+        "speed",
+        "speeds",
     ),
     "mobile": ("mobile", "phone", "sim", "calls", "texts", "sms", "data", "roaming", "4g", "5g"),
     "billing": (
@@ -45,6 +56,7 @@ CATEGORY_KEYWORDS: dict[str, tuple[str, ...]] = {
         "price",
         "fee",
         "direct debit",
+        "double charged",
     ),
     "technician_visit": ("technician", "engineer", "visit", "install", "installation"),
     "cancellation": ("cancel", "cancellation", "terminate", "end my contract"),
@@ -71,12 +83,76 @@ CATEGORY_KEYWORDS: dict[str, tuple[str, ...]] = {
         "wall box",
         "plug",
     ),
-    "repairs": ("repair", "service", "noise", "brake", "brakes", "warning light", "fault"),
+    "repairs": (
+        "repair",
+        "service",
+        "noise",
+        "brake",
+        "brakes",
+        "warning light",
+        "fault",
+        "heating",
+        "heater",
+        "air con",
+        "aircon",
+        "wipers",
+        "headlight",
+        "rattle",
+        "rattling",
+        "squeaking",
+    ),
     "parts": ("part", "parts", "spare", "replacement"),
-    "outage": ("outage", "power cut", "no power", "blackout", "no electricity", "no gas"),
+    "outage": (
+        "outage",
+        "power cut",
+        "no power",
+        "blackout",
+        "no electricity",
+        "no gas",
+        "power off",
+        "power s off",
+        "power s been off",
+        "power out",
+        "power s out",
+        "power is out",
+        "power has gone",
+        "power went",
+        "lights went out",
+        "electricity off",
+    ),
     "meter_readings": ("meter", "reading", "readings"),
-    "leak": ("leak", "leaking", "leaks", "burst", "flood", "flooding", "dripping", "pipe"),
-    "water_quality": ("brown", "cloudy", "smell", "taste", "discoloured", "pressure", "quality"),
+    "leak": (
+        "leak",
+        "leaking",
+        "leaks",
+        "burst",
+        "flood",
+        "flooding",
+        "dripping",
+        "drip",
+        "drips",
+        "pipe",
+        "water main",
+        "puddle",
+    ),
+    "water_quality": (
+        "brown",
+        "cloudy",
+        "smell",
+        "smells",
+        "taste",
+        "tastes",
+        "discoloured",
+        "discolored",
+        "yellow",
+        "yellowish",
+        "rusty",
+        "murky",
+        "metal",
+        "metallic",
+        "pressure",
+        "quality",
+    ),
     "repair": (
         "broken",
         "not working",
@@ -215,10 +291,21 @@ def _without_provider(text: str, provider: Provider | None) -> str:
 def infer_category(text: str, provider: Provider) -> str | None:
     """The provider's category with the most keyword hits; None when none or tied."""
     clean = _without_provider(text, provider)
+    keywords = {c.id: CATEGORY_KEYWORDS.get(c.id, ()) + (c.name, c.id) for c in provider.categories}
+    # Phrases first, and the words a phrase took count for no other category: "charge port"
+    # is charging, and its "charge" is not also billing's.
+    counts = dict.fromkeys(keywords, 0)
+    spaced = f" {clean} "
+    for category, words in keywords.items():
+        for phrase in {normalise(w) for w in words if " " in normalise(w)}:
+            if f" {phrase} " in spaced:
+                counts[category] += 1
+                spaced = spaced.replace(f" {phrase} ", " _ ")
+    rest = spaced.strip()
     scores = []
-    for category in provider.categories:
-        words = CATEGORY_KEYWORDS.get(category.id, ()) + (category.name, category.id)
-        scores.append((_hits(clean, words), category.id))
+    for category, words in keywords.items():
+        single = tuple(w for w in words if " " not in normalise(w))
+        scores.append((counts[category] + _hits(rest, single), category))
     scores.sort(reverse=True)
     if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
         return None
@@ -248,6 +335,42 @@ def describes_a_problem(text: str, provider: Provider | None) -> bool:
     """True when the words say what is wrong, not only "report a problem to X"."""
     words = [w for w in normalise(_problem_words(text, provider)).split() if w not in _FILLER]
     return len(words) >= 2
+
+
+# Words that say something is wrong, as opposed to asking for a routine service ("book the
+# fridge repair visit" asks for a visit; "it won't drain" reports a fault).
+FAULT_WORDS = (
+    "won t",
+    "wont",
+    "doesn t",
+    "isn t",
+    "not working",
+    "stopped",
+    "broken",
+    "broke",
+    "faulty",
+    "fault",
+    "dead",
+    "stuck",
+    "leak",
+    "leaks",
+    "leaking",
+    "dripping",
+    "noise",
+    "noisy",
+    "error",
+    "smell",
+    "burning",
+    "keeps",
+    "failed",
+    "failing",
+    "can t",
+)
+
+
+def describes_a_fault(text: str) -> bool:
+    """True when the words say something is wrong, not only which service is wanted."""
+    return _hits(normalise(text), FAULT_WORDS) > 0
 
 
 def summarise(text: str, provider: Provider | None, limit: int = 120) -> str:

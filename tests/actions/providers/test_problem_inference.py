@@ -34,6 +34,24 @@ HOMECARE = provider(
     ["HomeCare"],
     ["repair", "installation", "parts", "billing"],
 )
+VOLTRA = provider(
+    "voltra-motors",
+    "Voltra Motors",
+    ["Voltra"],
+    ["roadside", "battery", "charging", "repairs", "parts", "billing"],
+)
+AQUAFLOW = provider(
+    "aquaflow-water",
+    "AquaFlow Water",
+    ["AquaFlow"],
+    ["leak", "water_quality", "meter_readings", "billing"],
+)
+BRIGHTGRID = provider(
+    "brightgrid-energy",
+    "BrightGrid Energy",
+    ["BrightGrid"],
+    ["outage", "meter_readings", "billing"],
+)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +63,15 @@ HOMECARE = provider(
         ("my phone has no signal", NIMBUS, None),  # phone vs signal: a tie, so ask
         ("the fridge is leaking", HOMECARE, "repair"),
         ("report a problem to Nimbus", NIMBUS, None),
+        # Owners' own words, from the conversation suite (tests/conversations/report_problem.yml)
+        ("the water from every tap has turned yellowish, tell aquaflow", AQUAFLOW, "water_quality"),
+        ("the tap water tastes of metal", AQUAFLOW, "water_quality"),
+        ("there's a steady drip from the water main outside", AQUAFLOW, "leak"),
+        ("the power's been off in the whole house since six", BRIGHTGRID, "outage"),
+        ("the homehub restarts by itself about once an hour", NIMBUS, "internet"),
+        ("nimbus charged me twice this month", NIMBUS, "billing"),
+        # "charge port" is a charging phrase; its "charge" does not also count for billing
+        ("the charge port flap won't open", VOLTRA, "charging"),
     ],
 )
 def test_category(text, prov, expected):
