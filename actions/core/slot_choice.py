@@ -201,8 +201,10 @@ def parse(
     for word in words:
         if word in ORDINALS:
             position = ORDINALS[word]
-        elif word == "last":
+        elif word in ("last", "latest"):
             position = -1
+        elif word in ("earliest", "soonest"):
+            position = 1  # slots are shown in time order
     nth = _NTH.search(clean)
     if month is None and nth:
         value = int(nth[1])
