@@ -181,6 +181,11 @@ _NO_CALLBACKS = re.compile(
     r"\b(never|don'?t|do not|no more|stop|hate|dislike)\b.*\bcall ?backs?\b|\bjust hold\b", re.I
 )
 _PREFER = re.compile(r"\b(prefer|rather|always|favou?r|instead of holding)\b", re.I)
+# A callback preference speaks of callbacks, waiting or holding: a number without them ("speeds
+# under 2 mbps") is not a threshold, whatever the classifier read.
+_ABOUT_WAITING = re.compile(
+    r"\b(call ?backs?|call (?:me )?back|wait\w*|hold\w*|queue\w*|min(?:ute)?s?)\b", re.I
+)
 
 
 class ActionSetCallbackPreference(Action):
@@ -196,6 +201,9 @@ class ActionSetCallbackPreference(Action):
         svc = services()
         text = latest_text(tracker)
         threshold = find_number(text)
+        if not _ABOUT_WAITING.search(text):
+            dispatcher.utter_message(response="utter_default")
+            return []
         if _NO_CALLBACKS.search(text):
             changes: dict[str, object] = {"offer_callbacks": False, "prefer_callbacks": False}
         elif threshold is not None:

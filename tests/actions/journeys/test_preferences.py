@@ -139,3 +139,12 @@ def test_an_impossible_callback_threshold_changes_nothing(standin_env, domain):
     messages, _ = say(domain, ActionSetCallbackPreference(), text, "set_callback_preference")
     assert responses(messages) == ["utter_pref_callback_threshold_invalid"]
     assert prefs_now().callback_threshold_min == 10
+
+
+def test_a_number_that_is_not_about_waiting_changes_nothing(standin_env, domain):
+    # Issue 15, observed: "speeds under 2 mbps all day" was read as a callback preference and
+    # set a 2-minute threshold.
+    text = "speeds under 2 mbps all day"
+    messages, _ = say(domain, ActionSetCallbackPreference(), text, "set_callback_preference")
+    assert responses(messages) == ["utter_default"]
+    assert prefs_now().callback_threshold_min == 10
