@@ -31,10 +31,12 @@ from actions.journeys.appointment_forms import (
 )
 from actions.journeys.appointment_lookup import booked_appointments
 from actions.journeys.appointment_sending import send_appointment
+from actions.journeys.open_ticket import send_ticket, ticket_request
 from actions.owner.messages import turn_marker
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import AppointmentCreate
-from actions.runtime import services
+from actions.providers.problem_inference import infer_category
+from actions.runtime import Services, services
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,13 @@ class ActionBookAppointment(Action):
         if ticket_id is None:
             cases = await asyncio.to_thread(svc.memory.cases, provider=provider, open_only=True)
             ticket_id = cases[0].ticket_id if cases else None
+        reported: list[EventType] = []
+        fault = tracker.get_slot("appointment_fault")
+        if ticket_id is None and fault:
+            reported = await _report_fault(svc, dispatcher, tracker, provider, str(fault))
+            ticket_id = next(
+                (e["value"] for e in reported if e.get("name") == "last_ticket_id"), None
+            )
         body = AppointmentCreate(
             slot_id=chosen["slot_id"],
             ticket_id=ticket_id,
@@ -73,7 +82,33 @@ class ActionBookAppointment(Action):
                 tracker.sender_id, turn_marker(tracker), "appointment_book", body
             ),
         }
-        return [*reset_form(), *await send_appointment(pending, dispatcher, svc, tracker.sender_id)]
+        booked = await send_appointment(pending, dispatcher, svc, tracker.sender_id)
+        if any(e.get("name") == "pending_request" and e.get("value") for e in reported):
+            # The ticket did not go out and is kept for "try again"; the booking's own outcome
+            # has been told, and a booking still pending is the one kept.
+            booked = [e for e in booked if e.get("name") != "pending_request" or e.get("value")]
+        return [*reset_form(), *reported, *booked]
+
+
+async def _report_fault(
+    svc: Services,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    provider_id: str,
+    fault: str,
+) -> list[EventType]:
+    """Open a ticket for the fault the owner described with their booking, so the visit goes
+    with it; the owner is told what happened either way."""
+    account = svc.profile.account_for(provider_id)
+    try:
+        provider = await svc.directory.get(provider_id)
+    except DeskError:
+        return []  # without the categories no ticket can be filed; the visit still goes ahead
+    category = infer_category(fault, provider) or provider.general_category
+    if account is None or category is None:
+        return []
+    pending = ticket_request(svc, tracker, account, provider, provider_id, fault, category)
+    return await send_ticket(pending, dispatcher, svc, tracker.sender_id)
 
 
 class ActionRescheduleAppointment(Action):

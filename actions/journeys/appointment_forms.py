@@ -22,13 +22,19 @@ from actions.journeys.appointment_display import (
     owner_zone,
 )
 from actions.journeys.appointment_lookup import booked_appointments, desk_now
-from actions.journeys.appointment_words import infer_provider, infer_service, offered_services
+from actions.journeys.appointment_words import (
+    FAULT_SERVICES,
+    infer_provider,
+    infer_service,
+    offered_services,
+)
 from actions.journeys.form_exit import FormWithAWayOut
 from actions.journeys.try_again import answering_now
 from actions.owner.forms import NOT_ANSWERS
 from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.directory import display_name
+from actions.providers.problem_inference import describes_a_fault
 from actions.runtime import services
 
 logger = logging.getLogger(__name__)
@@ -45,6 +51,7 @@ FORM_SLOTS = (
     "appointment_target",
     "appointment_choices",
     "appointment_cancel_confirmed",
+    "appointment_fault",
 )
 
 
@@ -135,10 +142,17 @@ class ValidateAppointmentForm(FormWithAWayOut):
         if not value:
             return {"appointment_provider": None}
         offered = await offered_services(services(), str(value))
+        text = latest_text(tracker)
+        service = infer_service(offered or [], text)
+        # The fault the owner described with the request ("it won't drain") goes to the company
+        # as a ticket when the visit is booked; a routine booking has none.
+        asked_here = latest_intent(tracker) == "book_appointment"
+        fault = asked_here and service in FAULT_SERVICES and describes_a_fault(text)
         return {
             "appointment_provider": value,
-            "appointment_service": infer_service(offered or [], latest_text(tracker)),
+            "appointment_service": service,
             "appointment_offered": None,
+            "appointment_fault": text if fault else None,
         }
 
     async def extract_appointment_slot(
@@ -186,7 +200,12 @@ class _TargetFinding(FormWithAWayOut):
             if not choices:
                 dispatcher.utter_message(response="utter_no_appointments")
                 return {"appointment_target": NO_APPOINTMENT}
-        picked = await pick_appointment(latest_text(tracker), choices, only_one_is_enough=not asked)
+        picked = await pick_appointment(
+            latest_text(tracker),
+            choices,
+            only_one_is_enough=not asked,
+            recent=None if asked else tracker.get_slot("last_appointment_id"),
+        )
         if picked is None:
             if asked:
                 dispatcher.utter_message(
@@ -224,15 +243,20 @@ class _TargetFinding(FormWithAWayOut):
 
 
 async def pick_appointment(
-    text: str, choices: list[dict[str, Any]], only_one_is_enough: bool
+    text: str,
+    choices: list[dict[str, Any]],
+    only_one_is_enough: bool,
+    recent: str | None = None,
 ) -> dict[str, Any] | None:
-    """The one appointment `text` names (id, number, provider or thing), else None."""
+    """The one appointment `text` names (id, number, provider or thing), else the one just
+    booked in this conversation (`recent`), else None."""
     words = normalise(text)
     for entry in choices:
         if normalise(entry["id"]) in words:
             return entry
     svc = services()
     provider = await infer_provider(svc, text)
+    same = choices
     if provider is not None:
         same = [e for e in choices if e["provider"] == provider]
         if len(same) == 1:
@@ -243,7 +267,7 @@ async def pick_appointment(
         return choices[numbers[0] - 1]
     if only_one_is_enough and len(choices) == 1:
         return choices[0]
-    return None
+    return next((e for e in same if recent and e["id"] == recent), None)
 
 
 class ValidateRescheduleAppointmentForm(_TargetFinding):

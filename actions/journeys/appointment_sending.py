@@ -132,7 +132,9 @@ async def send_appointment(
         dispatcher.utter_message(response="utter_appointment_rescheduled", **details)
     else:
         dispatcher.utter_message(response="utter_appointment_cancelled", **details)
-    return [SlotSet("pending_request", None)]
+        return [SlotSet("pending_request", None)]
+    # The appointment "it" means next ("cancel it", "move it"): recent_work.
+    return [SlotSet("pending_request", None), SlotSet("last_appointment_id", appt.id)]
 
 
 async def _rejected(

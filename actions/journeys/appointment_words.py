@@ -17,6 +17,29 @@ SERVICE_WORDS: dict[str, tuple[str, ...]] = {
     "tyre_change": ("tyre", "tyres", "tire", "tires"),
     "installation": ("install", "installation", "installing", "set up"),
 }
+# Services that fix a fault: a booking for one that describes the fault opens a ticket for it
+# first, so the company knows what the visit is for (appointment_actions).
+FAULT_SERVICES = {"repair", "technician_visit"}
+# Words that ask for someone to come out, said with a report ("report it and get a technician
+# out"): the booking follows the ticket (open_ticket).
+VISIT_WORDS = (
+    "technician out",
+    "engineer out",
+    "get a technician",
+    "send a technician",
+    "get an engineer",
+    "send an engineer",
+    "someone out",
+    "somebody out",
+    "someone to come",
+    "send someone",
+    "come and fix",
+    "come and look",
+    "book a visit",
+    "book a repair",
+    "repair visit",
+    "book an appointment",
+)
 # Services whose words ("fix", "repair") also come with a more specific one ("fix the tyres").
 GENERIC_SERVICES = {"repair"}
 
@@ -68,3 +91,9 @@ async def offered_services(svc: Services, provider: str) -> list[str] | None:
         return await svc.directory.services(provider)
     except DeskError:
         return None
+
+
+def asks_for_a_visit(text: str) -> bool:
+    """True when the words ask for someone to come out, besides whatever else they ask."""
+    words = normalise(text)
+    return any(has_phrase(words, w) for w in VISIT_WORDS)

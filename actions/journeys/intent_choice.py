@@ -130,20 +130,25 @@ class ActionApplyIntentChoice(Action):
         reset = [SlotSet(slot, None) for slot in CHOICE_SLOTS]
         if not isinstance(choice, dict) or chosen not in (choice.get("options") or []):
             return reset  # the owner stopped the question, and has been told
-        parse_data = {
-            "text": choice.get("text") or "",
-            "intent": {"name": chosen, "confidence": 1.0},
-            "intent_ranking": [{"name": chosen, "confidence": 1.0}],
-            "entities": choice.get("entities") or [],
-        }
-        # The owner's own message again, now understood: its words, entities and stamp are
-        # theirs, so the journey reads it exactly as if Rasa had understood it the first time.
-        again = {
-            "event": "user",
-            "text": parse_data["text"],
-            "parse_data": parse_data,
-            "message_id": choice.get("message_id"),
-            "metadata": choice.get("metadata") or {},
-            "input_channel": tracker.get_latest_input_channel(),
-        }
-        return [*reset, ActionExecuted("action_listen"), again]
+        return [*reset, *reread_as(tracker, chosen, choice)]
+
+
+def reread_as(tracker: Tracker, intent: str, message: dict[str, Any]) -> list[EventType]:
+    """The owner's own message again, now understood as `intent`: its words, entities and stamp
+    are theirs, so the journey reads it exactly as if Rasa had understood it the first time.
+    `message` holds the kept text, entities, message_id and metadata."""
+    parse_data = {
+        "text": message.get("text") or "",
+        "intent": {"name": intent, "confidence": 1.0},
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "entities": message.get("entities") or [],
+    }
+    again = {
+        "event": "user",
+        "text": parse_data["text"],
+        "parse_data": parse_data,
+        "message_id": message.get("message_id"),
+        "metadata": message.get("metadata") or {},
+        "input_channel": tracker.get_latest_input_channel(),
+    }
+    return [ActionExecuted("action_listen"), again]

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,6 +25,13 @@ from actions.handoff.consents import (
     refuse_unless_permitted,
 )
 from actions.handoff.owner_control import sending_credentials
+from actions.journeys.appointment_forms import BOOK_FORM
+from actions.journeys.appointment_words import (
+    FAULT_SERVICES,
+    asks_for_a_visit,
+    infer_service,
+    offered_services,
+)
 from actions.journeys.case_refresh import remember_cases
 from actions.journeys.contract_changes import ask_contract_change
 from actions.journeys.report_problem_form import FORM, FORM_SLOTS
@@ -67,6 +74,33 @@ def _device_for(account: Account, text: str) -> str | None:
         or (d.name and d.name.lower() in words)
     ]
     return hits[0] if len(hits) == 1 else None
+
+
+def ticket_request(
+    svc: Services,
+    tracker: Tracker,
+    account: Account,
+    provider: Provider | None,
+    provider_id: str,
+    description: str,
+    category: str,
+) -> dict[str, Any]:
+    """A ticket ready to send (`send_ticket`): the owner's words, with its idempotency key."""
+    body = TicketCreate(
+        provider=provider_id,
+        category=category,
+        summary=summarise(description, provider),
+        description=description,
+        severity=infer_severity(description),
+        device_id=_device_for(account, description),
+        on_behalf_of=OnBehalfOf(name=svc.profile.owner.name, account_id=account.account_id),
+    ).dict(exclude_none=True)
+    return {
+        "kind": "ticket",
+        "provider": provider_id,
+        "body": body,
+        "idempotency_key": request_key(tracker.sender_id, turn_marker(tracker), "ticket", body),
+    }
 
 
 @resends("ticket")
@@ -165,6 +199,20 @@ def _refusal(
     return events
 
 
+async def _book_a_visit_next(svc: Services, provider_id: str, text: str) -> list[EventType]:
+    """The booking form, for the company just reported to, when it books fault visits; the
+    ticket just opened is the open case the visit goes with."""
+    offered = await offered_services(svc, provider_id) or []
+    service = infer_service(offered, text)
+    if service not in FAULT_SERVICES:
+        return []
+    return [
+        SlotSet("appointment_provider", provider_id),
+        SlotSet("appointment_service", service),
+        FollowupAction(BOOK_FORM),
+    ]
+
+
 class ActionOpenTicket(Action):
     def name(self) -> str:
         return "action_open_ticket"
@@ -194,23 +242,16 @@ class ActionOpenTicket(Action):
                     limit=MAX_DESCRIPTION,
                 )
                 return _reopen_form(["description"])
-            body = TicketCreate(
-                provider=provider_id,
-                category=str(tracker.get_slot("problem_category")),
-                summary=summarise(description, provider),
-                description=description,
-                severity=infer_severity(description),
-                device_id=_device_for(account, description),
-                on_behalf_of=OnBehalfOf(name=svc.profile.owner.name, account_id=account.account_id),
-            ).dict(exclude_none=True)
-            pending = {
-                "kind": "ticket",
-                "provider": provider_id,
-                "body": body,
-                "idempotency_key": request_key(
-                    tracker.sender_id, turn_marker(tracker), "ticket", body
-                ),
-            }
+            pending = ticket_request(
+                svc,
+                tracker,
+                account,
+                provider,
+                provider_id,
+                description,
+                str(tracker.get_slot("problem_category")),
+            )
+            body = pending["body"]
         except Exception:
             # Nothing has been sent yet, so saying so is true; the form starts clean.
             logger.exception("preparing the ticket failed")
@@ -241,4 +282,8 @@ class ActionOpenTicket(Action):
             events = [SlotSet("pending_request", pending)]
         if any(e.get("event") == "active_loop" for e in events):
             return events  # the form re-opened on a rejected field
+        opened = any(e.get("name") == "last_ticket_id" and e.get("value") for e in events)
+        if opened and asks_for_a_visit(description):
+            # "report it and get a technician out": two requests, done in the order asked.
+            events += await _book_a_visit_next(svc, provider_id, description)
         return [*_reset_form(), *events]

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.owner.forms import TASK_SLOTS
+from actions.owner.messages import latest_intent
 from actions.runtime import services
 
 # The handoff points a form waits on; "stop" withdraws them (the owner decided: nothing).
@@ -29,7 +30,11 @@ class ActionStopTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return await stop_task(dispatcher, tracker)
+        events = await stop_task(dispatcher, tracker)
+        if latest_intent(tracker) == "goodbye":
+            # Leaving mid-question ends the task, and the owner gets their goodbye after it.
+            dispatcher.utter_message(response="utter_goodbye")
+        return events
 
 
 async def stop_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -96,7 +96,11 @@ def pick_case(svc: Services, tracker: Tracker, text: str | None = None) -> Case 
     intent = latest_intent(tracker)
     if intent == "answer_provider_question" and len(awaiting) == 1:
         return awaiting[0]
-    return open_cases[0] if len(open_cases) == 1 else None
+    if len(open_cases) == 1:
+        return open_cases[0]
+    # Several could be meant and none is named: the one this conversation just opened is.
+    recent = tracker.get_slot("last_ticket_id")
+    return next((c for c in open_cases if c.ticket_id == recent), None)
 
 
 async def case_or_say_why_not(

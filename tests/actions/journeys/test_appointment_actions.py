@@ -29,6 +29,7 @@ from tests.actions.journeys.appointment_fixtures import (
     show_slots,
     start_booking,
 )
+from tests.actions.journeys.case_fixtures import desk_tickets
 from tests.actions.sixth_company import (  # noqa: F401 (sixth_desk, sixth_env: fixtures)
     KEY,
     PROVIDER,
@@ -185,3 +186,46 @@ def test_sams_appointments_never_show_up_for_alex(standin_env, domain):
     assert responses(messages) == ["utter_appointments_list"]
     assert sams["id"] not in messages[0]["appointments"]
     assert len(messages[0]["appointments"].splitlines()) == 1
+
+
+HOMECARE_KEY = "sk-homecare-demo"
+
+
+def test_a_visit_asked_for_a_fault_reports_the_fault_first_and_goes_with_it(standin_env, domain):
+    # Issue 15, observed: "can you get a technician out for my washing machine? it won't
+    # drain" must give the company the fault (a ticket) and the visit, in that order.
+    text = "can you get a technician out for my washing machine? it won't drain"
+    slots = start_booking(domain, text)
+    assert slots["appointment_provider"] == "homecare-appliances"
+    assert slots["appointment_fault"] == text
+    _, offered = show_slots(domain, "homecare-appliances", slots["appointment_service"])
+    tracker = make_tracker(
+        domain,
+        "the first slot please",
+        "choose_slot",
+        slots={**slots, "appointment_offered": offered, "appointment_slot": offered[0]["slot_id"]},
+    )
+    messages, events = run_action(ActionBookAppointment(), tracker, domain)
+    assert responses(messages) == [
+        "utter_ticket_opened",
+        "utter_ticket_next_steps",
+        "utter_appointment_booked",
+        "utter_appointment_linked_to_ticket",
+    ]
+    [ticket] = desk_tickets(standin_env, HOMECARE_KEY)
+    assert ticket["category"] == "repair" and ticket["description"] == text
+    [appt] = appointments(standin_env, HOMECARE_KEY)
+    assert appt["ticket_id"] == ticket["id"]
+    assert slot_events(events)["last_appointment_id"] == appt["id"]
+    again, _ = run_action(ActionBookAppointment(), tracker, domain)  # the same turn again
+    assert len(desk_tickets(standin_env, HOMECARE_KEY)) == 1
+    assert len(appointments(standin_env, HOMECARE_KEY)) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["book the fridge repair visit", "get a homecare engineer to look at the oven"]
+)
+def test_a_routine_booking_reports_nothing(standin_env, domain, text):
+    slots = start_booking(domain, text)
+    assert slots["appointment_provider"] == "homecare-appliances"
+    assert slots.get("appointment_fault") is None

@@ -147,3 +147,45 @@ def test_a_problem_at_a_sixth_company_is_reported_with_no_code(domain):
     assert messages[0]["ticket_id"] == ticket["id"]
     assert ticket["summary"] == "My boiler is broken and not working"
     assert ticket["on_behalf_of"]["account_id"] == "HW-5001"
+
+
+@pytest.mark.parametrize(
+    "provider, category, text, service",
+    [
+        (
+            "homecare-appliances",
+            "repair",
+            "my fridge is dripping water on the floor, report it and get a technician out",
+            "repair",
+        ),
+        (
+            "nimbus-telecom",
+            "internet",
+            "the internet is down again, log it and send an engineer out",
+            "technician_visit",
+        ),
+    ],
+)
+def test_a_report_that_also_asks_for_a_visit_books_one_next(
+    standin_env, domain, provider, category, text, service
+):
+    # Two requests in one message, done in the order asked: the ticket, then the booking form
+    # for the same company (the visit goes with the ticket just opened).
+    slots = {
+        "problem_provider": provider,
+        "problem_description": text,
+        "problem_category": category,
+    }
+    messages, events = run_action(
+        ActionOpenTicket(), make_tracker(domain, text, slots=slots), domain
+    )
+    assert responses(messages) == ["utter_ticket_opened", "utter_ticket_next_steps"]
+    assert slot_events(events)["appointment_provider"] == provider
+    assert slot_events(events)["appointment_service"] == service
+    assert events[-1] == {"event": "followup", "name": "appointment_form", "timestamp": None}
+
+
+def test_a_report_alone_books_nothing(standin_env, domain):
+    tracker = make_tracker(domain, REPORT, slots=READY_SLOTS)
+    _, events = run_action(ActionOpenTicket(), tracker, domain)
+    assert not any(e.get("event") == "followup" for e in events)
