@@ -21,6 +21,7 @@ from actions.owner.messages import latest_intent, latest_text
 from actions.providers.desk_errors import DeskError
 from actions.providers.desk_models import Provider
 from actions.providers.problem_inference import (
+    category_candidates,
     describes_a_problem,
     device_provider,
     infer_category,
@@ -88,7 +89,7 @@ class ValidateReportProblemForm(FormWithAWayOut):
                 response="utter_no_account_at_provider", provider_name=provider.name
             )
             return {"problem_provider": None}
-        return {"problem_provider": provider.id, **self._category(provider, tracker)}
+        return {"problem_provider": provider.id, **self._category(provider, tracker, dispatcher)}
 
     async def validate_problem_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -122,7 +123,7 @@ class ValidateReportProblemForm(FormWithAWayOut):
             return {**result, "problem_description": None}
         result["problem_description"] = text
         if provider is not None and not tracker.get_slot("problem_category"):
-            result.update(self._category(provider, tracker, text))
+            result.update(self._category(provider, tracker, dispatcher, text))
         return result
 
     async def extract_problem_category(
@@ -202,13 +203,29 @@ class ValidateReportProblemForm(FormWithAWayOut):
 
     @staticmethod
     def _category(
-        provider: Provider, tracker: Tracker, description: str | None = None
+        provider: Provider,
+        tracker: Tracker,
+        dispatcher: CollectingDispatcher,
+        description: str | None = None,
     ) -> dict[str, Any]:
+        """The category the description points to; the company's general one, said so, when
+        it points to none (asking would only repeat what the owner said); none, so the form
+        asks, when it points to several."""
         text = description or tracker.get_slot("problem_description")
         if not text or tracker.get_slot("problem_category") or _rejected(tracker, "category"):
             return {}
-        category = infer_category(text, provider)
-        return {"problem_category": category} if category else {}
+        candidates = category_candidates(text, provider)
+        if len(candidates) == 1:
+            return {"problem_category": candidates[0]}
+        general = provider.general()
+        if candidates or general is None:
+            return {}
+        dispatcher.utter_message(
+            response="utter_category_general",
+            category_name=general.name,
+            provider_name=provider.name,
+        )
+        return {"problem_category": general.id}
 
 
 class ActionAskProblemProvider(Action):

@@ -249,6 +249,14 @@ _FILLER = {
     "has",
     "got",
     "fault",
+    # "something's broken and I need it reported" says nothing of what is broken
+    "s",
+    "reported",
+    "logged",
+    "raised",
+    "thing",
+    "things",
+    "stuff",
 }
 
 
@@ -290,6 +298,13 @@ def _without_provider(text: str, provider: Provider | None) -> str:
 
 def infer_category(text: str, provider: Provider) -> str | None:
     """The provider's category with the most keyword hits; None when none or tied."""
+    best = category_candidates(text, provider)
+    return best[0] if len(best) == 1 else None
+
+
+def category_candidates(text: str, provider: Provider) -> list[str]:
+    """The provider's categories with the most keyword hits (several when tied); [] when the
+    words point at none."""
     clean = _without_provider(text, provider)
     keywords = {c.id: CATEGORY_KEYWORDS.get(c.id, ()) + (c.name, c.id) for c in provider.categories}
     # Phrases first, and the words a phrase took count for no other category: "charge port"
@@ -306,10 +321,8 @@ def infer_category(text: str, provider: Provider) -> str | None:
     for category, words in keywords.items():
         single = tuple(w for w in words if " " not in normalise(w))
         scores.append((counts[category] + _hits(rest, single), category))
-    scores.sort(reverse=True)
-    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
-        return None
-    return scores[0][1]
+    top = max((score for score, _ in scores), default=0)
+    return [category for score, category in scores if top and score == top]
 
 
 def match_category(answer: str, provider: Provider) -> str | None:

@@ -167,3 +167,23 @@ class TestTheCategoryQuestionHasAWayOut:
         assert responses(messages) == ["utter_category_not_understood"]
         assert slot_events(events)["problem_category"] is None
         assert slot_events(events)["problem_category_misses"] == 1
+
+
+class TestADescriptionNoCategoryFits:
+    """Issue 15: a description that matches no category goes to the company's general one,
+    and the owner is told; words that fit two categories get the question."""
+
+    def test_is_filed_under_the_general_category_and_said_so(self, standin_env, domain):
+        messages, events = report_form_turn(
+            domain, VOLTRA_SCREEN, {"problem_description": VOLTRA_SCREEN}
+        )
+        assert slot_events(events)["problem_provider"] == "voltra-motors"
+        assert slot_events(events)["problem_category"] == "repairs"
+        assert responses(messages) == ["utter_category_general"]
+        assert messages[0]["category_name"] == "Service and repairs"
+
+    def test_words_that_fit_two_categories_are_asked_about(self, standin_env, domain):
+        text = "tell nimbus my phone has no signal"  # mobile (phone) or internet (signal)
+        messages, events = report_form_turn(domain, text, {"problem_description": text})
+        assert slot_events(events).get("problem_category") is None
+        assert messages == []

@@ -98,6 +98,9 @@ def test_a_request_without_a_problem_is_not_a_description():
     assert not describes_a_problem("i need to report an issue", None)
     assert not describes_a_problem("can you report something for me", None)
     assert not describes_a_problem("i have a problem", None)
+    # It says something is broken, not what: the form asks what is going wrong.
+    assert not describes_a_problem("something's broken and I need it reported", None)
+    assert describes_a_problem("my wifi is broken", None)
     assert describes_a_problem("my internet keeps dropping, can you report it to Nimbus?", NIMBUS)
     assert describes_a_problem("the fridge is leaking", None)
 
