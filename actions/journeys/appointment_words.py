@@ -5,6 +5,8 @@ service id; which services a company offers comes from the directory)."""
 
 from __future__ import annotations
 
+import re
+
 from actions.core.words import has_phrase, normalise
 from actions.providers.desk_errors import DeskError
 from actions.runtime import Services
@@ -40,6 +42,9 @@ VISIT_WORDS = (
     "repair visit",
     "book an appointment",
 )
+# Words that arrange a visit rather than name its service ("set up a visit", "set up an
+# appointment"), read before the service words.
+ARRANGING = re.compile(r"\bset up (?:a |an |the )?(?:visit|appointment|booking|time|slot)\b")
 # Services whose words ("fix", "repair") also come with a more specific one ("fix the tyres").
 GENERIC_SERVICES = {"repair"}
 
@@ -78,7 +83,8 @@ def infer_service(offered: list[str], text: str) -> str | None:
     default; None if the provider offers none."""
     if not offered:
         return None
-    words = normalise(text)
+    # "set up a visit" arranges the visit; only "set up the dishwasher" names an installation.
+    words = ARRANGING.sub(" ", normalise(text))
     named = [s for s in offered if any(has_phrase(words, w) for w in service_words(s))]
     # "fix the tyres" names a repair and a tyre change: the more specific service wins.
     specific = [s for s in named if s not in GENERIC_SERVICES]

@@ -41,6 +41,9 @@ def test_provider_and_service_come_from_the_words_and_devices(
         (["boiler_service", "repair"], "book the boiler service", "boiler_service"),
         (["boiler_service", "repair"], "an appointment for the boiler", "boiler_service"),
         ([], "a repair", None),
+        # "set up a visit" arranges it; "set up the dishwasher" is an installation
+        (["repair", "installation"], "set up a visit from homecare to repair the fridge", "repair"),
+        (["repair", "installation"], "can you set up the new dishwasher", "installation"),
     ],
 )
 def test_the_service_is_one_the_company_offers_named_by_its_words(offered, text, service):
