@@ -10,6 +10,7 @@ and its own words, entities and stamp, so the journey starts as if it had been u
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -29,6 +30,8 @@ from actions.providers.desk_errors import DeskError
 from actions.runtime import services
 
 CHOICE_SLOTS = ("intent_choice", "chosen_intent")
+# Intents about the call under way, whose company is that call's when the owner names none.
+CALL_INTENTS = {"hang_up", "request_callback"}
 PICK_BY_NUMBER = re.compile(
     r"^(?:the )?(?:option |number )?(first|second|1st|2nd|1|2)(?: one)?(?: please)?$"
 )
@@ -60,8 +63,14 @@ async def _company(tracker: Tracker) -> str | None:
     """The company the kept message names, if any, by its display name."""
     choice = tracker.get_slot("intent_choice") or {}
     said = [e.get("value") for e in choice.get("entities") or [] if e.get("entity") == "provider"]
+    svc = services()
     try:
-        provider = await services().directory.match(str(said[0] if said else choice.get("text")))
+        provider = await svc.directory.match(str(said[0] if said else choice.get("text")))
+        if provider is None and CALL_INTENTS & set(choice.get("options") or []):
+            # "hang up" names no company: the one call under way is the one meant.
+            calls = await asyncio.to_thread(svc.calls.store.latest, None, tracker.sender_id, True)
+            if len({c.provider for c in calls}) == 1:
+                provider = await svc.directory.get(calls[0].provider)
     except DeskError:
         return None
     return provider.name if provider else None
