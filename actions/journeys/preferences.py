@@ -184,7 +184,9 @@ _PREFER = re.compile(r"\b(prefer|rather|always|favou?r|instead of holding)\b", r
 # A callback preference speaks of callbacks, waiting or holding: a number without them ("speeds
 # under 2 mbps") is not a threshold, whatever the classifier read.
 _ABOUT_WAITING = re.compile(
-    r"\b(call ?backs?|call (?:me )?back|wait\w*|hold\w*|queue\w*|min(?:ute)?s?)\b", re.I
+    r"\b(call ?backs?|(?:call|ring)(?:ed|ing|s)? (?:me |us )?back|wait\w*|hold\w*|hang\w* on|"
+    r"on the line|queue\w*|min(?:ute)?s?)\b",
+    re.I,
 )
 
 

@@ -202,7 +202,8 @@ _OBJECT = (
 )
 _LEADING_REQUEST = re.compile(
     rf"^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+)?"
-    rf"(?:i\s+(?:want|need|would\s+like)\s+to\s+)?{_VERB}\b{_OBJECT}"
+    rf"(?:(?:i\s+(?:want|need|would\s+like|wish)\s+to|i\s*'?\s*d\s+like\s+to|i\s+wanna)\s+)?"
+    rf"{_VERB}\b{_OBJECT}"
     rf"(?:\s+(?:to|with))?(?:\s+know)?(?:\s+that)?(?:\s+|$)",
     re.IGNORECASE,
 )

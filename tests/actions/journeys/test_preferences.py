@@ -120,6 +120,11 @@ def test_time_ranges():
     [
         ("I prefer callbacks", (True, True, 10), "utter_pref_callbacks_preferred"),
         (
+            "I'd rather be called back than hang on the line",
+            (True, True, 10),
+            "utter_pref_callbacks_preferred",
+        ),
+        (
             "offer me a callback when the wait is over 5 minutes",
             (True, False, 5),
             "utter_pref_callbacks",

@@ -101,6 +101,8 @@ def test_a_request_without_a_problem_is_not_a_description():
     # It says something is broken, not what: the form asks what is going wrong.
     assert not describes_a_problem("something's broken and I need it reported", None)
     assert describes_a_problem("my wifi is broken", None)
+    assert not describes_a_problem("I'd like to report an issue to voltra", None)
+    assert not describes_a_problem("i wanna report a fault", None)
     assert describes_a_problem("my internet keeps dropping, can you report it to Nimbus?", NIMBUS)
     assert describes_a_problem("the fridge is leaking", None)
 
