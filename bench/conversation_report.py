@@ -94,6 +94,15 @@ def _share(group: dict[str, Any]) -> str:
     return f"{group['passed']} of {group['of']} ({100 * group['share']:.0f} %)"
 
 
+def _confirmations(counts: dict[str, int]) -> str:
+    per = counts["asked"] / counts["conversations"] if counts["conversations"] else 0.0
+    return (
+        f"asked {counts['asked']} times in {counts['turns']} owner turns, in "
+        f"{counts['conversations_asked']} of {counts['conversations']} conversations "
+        f"({per:.2f} per conversation)"
+    )
+
+
 def section(result: dict[str, Any]) -> str:
     failed = [v for v in result["verdicts"] if not v["passed"]]
     rows = "\n".join(
@@ -118,6 +127,7 @@ that both closes the subject and asks a question. Command: `python -m bench conv
 | main files | {_share(result["main"])} |
 | blind | {_share(result["blind"])} |
 | with an effect at a company the owner did not ask for | {unasked} |
+| "which did you mean?" before acting | {_confirmations(result["confirmations"])} |
 
 The run took {result["seconds"]} s.
 

@@ -45,6 +45,8 @@ EffectKind = Literal[
     "part_ordered",
     "meter_reading",
 ]
+# The question asked before acting on a doubtful reading (actions/journeys/intent_choice.py).
+CONFIRMATION = "utter_ask_chosen_intent"
 # Responses that close the subject: none of them may share a turn with a question.
 CLOSING = {
     "utter_anything_else",
@@ -261,7 +263,13 @@ class Verdict:
             "reasons": self.reasons,
             "effects": self.effects,
             "replies": self.transcript.replies,
+            "confirmations": self.confirmations,
         }
+
+    @property
+    def confirmations(self) -> int:
+        """How many times the owner was asked which they meant before anything was done."""
+        return sum(turn.count(CONFIRMATION) for turn in self.transcript.responses)
 
 
 def judge(scenario: Scenario, observed: list[Effect], transcript: Transcript) -> Verdict:
@@ -385,6 +393,13 @@ def summarise(verdicts: list[Verdict], seconds: float) -> dict[str, Any]:
         "main": share([v for v in verdicts if not v.blind]),
         "blind": share([v for v in verdicts if v.blind]),
         "with_an_effect_not_asked_for": [v.scenario for v in unasked],
+        # Too many confirmations is a defect too: how many, in how many conversations.
+        "confirmations": {
+            "asked": sum(v.confirmations for v in verdicts),
+            "conversations_asked": sum(v.confirmations > 0 for v in verdicts),
+            "conversations": len(verdicts),
+            "turns": sum(len(v.transcript.replies) for v in verdicts),
+        },
         "seconds": round(seconds, 1),
         "verdicts": [v.as_dict() for v in verdicts],
     }

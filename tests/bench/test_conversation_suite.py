@@ -20,6 +20,7 @@ from bench.conversation_suite import (
     effects_between,
     judge,
     load_scenarios,
+    summarise,
     unexpected_effects,
 )
 
@@ -169,6 +170,19 @@ def test_the_verdict_names_every_reason() -> None:
     good = Transcript(replies=[["Done: ticket TCK-1 opened"]], responses=[["utter_ticket_opened"]])
     opened = Effect("ticket_opened", "nimbus-telecom")
     assert judge(scenario, [opened], good).passed
+
+
+def test_confirmations_are_counted_per_conversation_and_in_all() -> None:
+    scenario = Scenario(id="s", say=["a", "b"], effects=[])
+    asked = Transcript(
+        replies=[["Do you want me to phone or report?"], ["Done"]],
+        responses=[["utter_ask_chosen_intent"], ["utter_ticket_opened"]],
+    )
+    plain = Transcript(replies=[["Hi"]], responses=[["utter_greet"]])
+    verdicts = [judge(scenario, [], asked), judge(scenario, [], plain)]
+    assert [v.as_dict()["confirmations"] for v in verdicts] == [1, 0]
+    counts = summarise(verdicts, 1.0)["confirmations"]
+    assert counts == {"asked": 1, "conversations_asked": 1, "conversations": 2, "turns": 3}
 
 
 def test_scenario_files_load_with_blind_set_by_their_place(tmp_path: Path) -> None:
