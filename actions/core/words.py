@@ -47,7 +47,8 @@ REFUSAL_FILLER = set(
     i ll i will do it later that this keep the original time thanks thank you please don t dont
     order anymore right now for leave as is book anything suit suits me work works them want
     need bother mind actually ok okay not it s fine myself go ahead yet just forget about those
-    these of none cancel never stop no nope nah any more at all again
+    these of none cancel never stop no nope nah any more at all again sort out handle deal with
+    another time day sometime later
     """.split()
 )
 

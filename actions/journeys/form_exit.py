@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.core.words import says_no_more
+from actions.core.words import has_phrase, normalise, says_no_more
 from actions.handoff.misunderstanding import choice_label, kept_message
 from actions.journeys.stop import abandon_task, stop_task
 from actions.journeys.try_again import answering_now
@@ -27,7 +27,8 @@ from actions.owner.messages import latest_intent, latest_text, owner_said_it
 
 # Questions whose "no" is the answer (the owner declines the order or the cancellation).
 YES_NO_SLOTS = {"part_order_confirmed", "cancel_confirmed", "appointment_cancel_confirmed"}
-# Questions whose answer is the owner's own free text: whatever it asks for is the answer.
+# Questions whose answer is the owner's own free text: what it asks for is the answer, unless
+# the owner says they changed their mind.
 FREE_TEXT_SLOTS = {"problem_description", "case_note_text"}
 # The journey each form belongs to: asking for it again is an answer, not a switch.
 FORM_INTENTS = {
@@ -43,6 +44,9 @@ FORM_INTENTS = {
 # The slot of each form that names the company, carried into the journey switched to.
 COMPANY_SLOTS = ("problem_provider", "appointment_provider", "case_provider")
 SWITCH_CONFIDENCE = 0.8
+# In a free-text answer a switch must also say the owner changed their mind: "my phone keeps
+# dropping calls" describes a fault; "actually, just ring them instead" asks for a call.
+CHANGE_OF_MIND = ("instead", "actually", "rather", "changed my mind", "on second thought")
 
 
 def refuses(tracker: Tracker) -> bool:
@@ -66,7 +70,7 @@ def switches_to(tracker: Tracker) -> str | None:
     if (
         form not in FORM_INTENTS
         or not asked
-        or asked in FREE_TEXT_SLOTS
+        or (asked in FREE_TEXT_SLOTS and not _changes_mind(latest_text(tracker)))
         or intent is None
         or intent == FORM_INTENTS[form]
         or choice_label(intent) is None
@@ -76,6 +80,11 @@ def switches_to(tracker: Tracker) -> str | None:
     ):
         return None
     return intent
+
+
+def _changes_mind(text: str) -> bool:
+    words = normalise(text)
+    return any(has_phrase(words, w) for w in CHANGE_OF_MIND)
 
 
 def _switch_choice(tracker: Tracker, intent: str) -> dict:

@@ -214,6 +214,8 @@ class ValidateReportProblemForm(FormWithAWayOut):
         text = description or tracker.get_slot("problem_description")
         if not text or tracker.get_slot("problem_category") or _rejected(tracker, "category"):
             return {}
+        if not describes_a_problem(text, provider):
+            return {}  # "report something to voltra" says nothing to file it by
         candidates = category_candidates(text, provider)
         if len(candidates) == 1:
             return {"problem_category": candidates[0]}

@@ -33,9 +33,17 @@ def test_a_refusal_that_answers_nothing_is_told_from_one_that_answers() -> None:
         "none of those suit me, leave it",
         "no, don't order it",
         "cancel that",
+        "never mind, I'll sort it out later",
+        "forget it, I'll deal with it myself",
     ):
         assert says_no_more(said), said
-    for said in ("no signal on any device", "no, the gas one", "nope, berlin", "the first one"):
+    for said in (
+        "no signal on any device",
+        "no, the gas one",
+        "nope, berlin",
+        "the first one",
+        "never mind, the heater is out too",
+    ):
         assert not says_no_more(said), said
 
 

@@ -101,3 +101,21 @@ def test_free_text_or_an_unsure_reading_is_an_answer_not_a_switch(standin_env, d
     )
     unsure.latest_message["intent"]["confidence"] = 0.7
     assert switches_to(unsure) is None
+
+
+def test_a_free_text_answer_that_changes_its_mind_is_a_switch(standin_env, domain):
+    # The description question: "my phone keeps dropping calls" describes; "actually, just
+    # ring them instead" asks for a call (it was filed as the description once).
+    def at_description(text: str, intent: str):
+        tracker = make_tracker(
+            domain,
+            text,
+            intent=intent,
+            slots={"problem_provider": "voltra-motors", "requested_slot": "problem_description"},
+            active_loop="report_problem_form",
+        )
+        tracker.latest_message["intent"]["confidence"] = 0.95
+        return tracker
+
+    assert switches_to(at_description("actually, just ring them for me instead", "place_call"))
+    assert switches_to(at_description("my phone keeps dropping calls", "place_call")) is None

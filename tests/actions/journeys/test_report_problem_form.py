@@ -187,3 +187,11 @@ class TestADescriptionNoCategoryFits:
         messages, events = report_form_turn(domain, text, {"problem_description": text})
         assert slot_events(events).get("problem_category") is None
         assert messages == []
+
+    def test_a_request_without_a_description_files_nothing(self, standin_env, domain):
+        text = "report something to voltra for me"
+        slots = {"problem_provider": "voltra", "problem_description": text}
+        messages, events = report_form_turn(domain, text, slots)
+        assert slot_events(events)["problem_provider"] == "voltra-motors"
+        assert slot_events(events).get("problem_category") is None
+        assert "utter_category_general" not in responses(messages)

@@ -72,6 +72,7 @@ BRIGHTGRID = provider(
         ("nimbus charged me twice this month", NIMBUS, "billing"),
         # "charge port" is a charging phrase; its "charge" does not also count for billing
         ("the charge port flap won't open", VOLTRA, "charging"),
+        ("the car died on the motorway and I'm stuck on the hard shoulder", VOLTRA, "roadside"),
     ],
 )
 def test_category(text, prov, expected):
