@@ -41,6 +41,7 @@ from actions.journeys.try_again import answering_now
 from actions.owner.forms import NOT_ANSWERS, may_be_an_answer
 from actions.owner.messages import latest_intent, latest_text, owner_stamped
 from actions.providers.desk_errors import DeskError
+from actions.providers.desk_models import Part
 from actions.runtime import services
 
 logger = logging.getLogger(__name__)
@@ -109,22 +110,21 @@ class ValidatePartOrderForm(FormWithAWayOut):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot") == "part_sku"
+        # "make that the coolant pump instead", said to the price question: the other part,
+        # and the question again with its price; the yes must be to what is ordered.
+        changing = tracker.get_slot("requested_slot") == "part_order_confirmed"
         intent = latest_intent(tracker)
-        if intent in NOT_ANSWERS or not (asked or intent == "order_part"):
+        if intent in NOT_ANSWERS or not (asked or changing or intent == "order_part"):
             return {}
-        if not answering_now(tracker) or (tracker.get_slot("part_sku") and not asked):
+        chosen = tracker.get_slot("part_sku")
+        if not answering_now(tracker) or (chosen and not asked and not changing):
             return {}
-        svc = services()
         text = latest_text(tracker)
-        device_id = tracker.get_slot("part_device")
-        if owner_device(svc, device_id) is None:
-            return {}
-        try:
-            _, _, parts = await fitting_parts(svc, device_id, tracker.sender_id)
-        except (DeskError, ConfigError) as err:
-            logger.warning("cannot list parts: %s", err)
-            return {}
-        part = match_part(text, parts, by_number=asked)
+        part = await _named_part(tracker, text, by_number=asked)
+        if changing:
+            if part is None or part.sku == chosen:
+                return {}
+            return {"part_sku": part.sku, "part_order_confirmed": None}
         if part is None:
             if asked:
                 dispatcher.utter_message(response="utter_parts_choice_unclear", answer=text)
@@ -195,6 +195,9 @@ class ValidatePartOrderForm(FormWithAWayOut):
         quote = tracker.get_slot("part_quote")
         if not isinstance(quote, dict):
             return {}
+        named = await _named_part(tracker, latest_text(tracker), by_number=False)
+        if named is not None and named.sku != quote.get("sku"):
+            return {}  # another part named: that part's price is asked about first
         granted = latest_intent(tracker) == "affirm"
         svc = services()
         answered = await owner_answered(
@@ -213,6 +216,20 @@ class ValidatePartOrderForm(FormWithAWayOut):
         spend = part_spend(quote, float(quote["total"]), str(quote["currency"]))
         await record_decision(svc, tracker.sender_id, spend, granted, latest_text(tracker))
         return {"part_order_confirmed": granted}
+
+
+async def _named_part(tracker: Tracker, text: str, by_number: bool) -> Part | None:
+    """The part of the owner's device that `text` names, if exactly one."""
+    svc = services()
+    device_id = tracker.get_slot("part_device")
+    if owner_device(svc, device_id) is None:
+        return None
+    try:
+        _, _, parts = await fitting_parts(svc, device_id, tracker.sender_id)
+    except (DeskError, ConfigError) as err:
+        logger.warning("cannot list parts: %s", err)
+        return None
+    return match_part(text, parts, by_number=by_number)
 
 
 async def _quote_slot(

@@ -146,3 +146,23 @@ def test_above_the_limit_it_asks(standin_env, domain):
     messages, _ = order(domain, chosen(), None)
     assert responses(messages) == ["utter_parts_needs_consent"]
     assert orders(standin_env) == []
+
+
+def test_another_part_named_at_the_price_question_is_asked_about_before_any_yes(
+    standin_env, domain
+):
+    # "wait, make that the battery coolant pump instead", said to the price of the charging
+    # port: the pump becomes the part, and the question comes again with its price; a "no"
+    # or "yes" in the same words is not taken for the old part.
+    _, quote = ask(domain, chosen())
+    for intent in ("order_part", "deny", "affirm"):
+        slots = answer(
+            domain, chosen(), quote, "wait, make that the battery coolant pump instead", intent
+        )
+        assert slots["part_sku"] == "VM-BCP-35", intent
+        assert slots.get("part_order_confirmed") is None, intent
+        assert slots["part_quote"]["sku"] == "VM-BCP-35"
+    assert consents() == []
+    # Naming the part already chosen is no change: the yes is that part's.
+    same = answer(domain, chosen(), quote, "yes, the charging port assembly", "affirm")
+    assert same["part_order_confirmed"] is True
