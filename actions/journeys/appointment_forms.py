@@ -24,6 +24,7 @@ from actions.journeys.appointment_display import (
 from actions.journeys.appointment_lookup import booked_appointments, desk_now
 from actions.journeys.appointment_words import (
     FAULT_SERVICES,
+    infer_place,
     infer_provider,
     infer_service,
     offered_services,
@@ -52,6 +53,7 @@ FORM_SLOTS = (
     "appointment_choices",
     "appointment_cancel_confirmed",
     "appointment_fault",
+    "appointment_place",
 )
 
 
@@ -153,6 +155,8 @@ class ValidateAppointmentForm(FormWithAWayOut):
             "appointment_service": service,
             "appointment_offered": None,
             "appointment_fault": text if fault else None,
+            # "book me in at the Lisbon centre": the slots shown are there.
+            "appointment_place": await infer_place(services(), str(value), text),
         }
 
     async def extract_appointment_slot(

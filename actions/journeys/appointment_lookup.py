@@ -44,9 +44,14 @@ async def booked_appointments(svc: Services, conversation_id: str | None) -> lis
 
 
 async def fetch_slots(
-    svc: Services, provider: str, service: str | None, conversation_id: str | None
+    svc: Services,
+    provider: str,
+    service: str | None,
+    conversation_id: str | None,
+    place: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Up to five free slots, soonest first. Raises DeskError or ConfigError."""
+    """Up to five free slots, soonest first; only at `place` (a location id the owner named)
+    when it has any. Raises DeskError or ConfigError."""
     account = svc.profile.account_for(provider)
     if account is None:
         raise ConfigError(f"no account for {provider}")
@@ -54,6 +59,8 @@ async def fetch_slots(
         svc.profile.api_key(account), provider, service=service, conversation_id=conversation_id
     )
     slots.sort(key=lambda s: (s.start, s.location.id))
+    there = [s for s in slots if s.location.id == place]
+    slots = there or slots
     return [offered_slot(s) for s in slots[:MAX_SHOWN]]
 
 

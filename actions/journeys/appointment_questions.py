@@ -125,7 +125,11 @@ class ActionAskAppointmentSlot(Action):
         if not offered:
             try:
                 offered = await fetch_slots(
-                    svc, provider, tracker.get_slot("appointment_service"), tracker.sender_id
+                    svc,
+                    provider,
+                    tracker.get_slot("appointment_service"),
+                    tracker.sender_id,
+                    tracker.get_slot("appointment_place"),
                 )
             except (DeskError, ConfigError) as err:
                 logger.warning("cannot list slots: %s", err)

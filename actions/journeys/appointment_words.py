@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from actions.core.words import has_phrase, normalise
+from actions.journeys.part_words import centre_from_text
 from actions.providers.desk_errors import DeskError
 from actions.runtime import Services
 
@@ -42,9 +43,12 @@ VISIT_WORDS = (
     "repair visit",
     "book an appointment",
 )
-# Words that arrange a visit rather than name its service ("set up a visit", "set up an
-# appointment"), read before the service words.
-ARRANGING = re.compile(r"\bset up (?:a |an |the )?(?:visit|appointment|booking|time|slot)\b")
+# Words that arrange a visit or name its place rather than its service ("set up a visit", "the
+# Lisbon service centre"), taken out before the service words are read.
+ARRANGING = re.compile(
+    r"\bset up (?:a |an |the )?(?:visit|appointment|booking|time|slot)\b"
+    r"|\bservice (?:centre|center|station|point)s?\b"  # a place, not a maintenance service
+)
 # Services whose words ("fix", "repair") also come with a more specific one ("fix the tyres").
 GENERIC_SERVICES = {"repair"}
 
@@ -103,3 +107,12 @@ def asks_for_a_visit(text: str) -> bool:
     """True when the words ask for someone to come out, besides whatever else they ask."""
     words = normalise(text)
     return any(has_phrase(words, w) for w in VISIT_WORDS)
+
+
+async def infer_place(svc: Services, provider: str, text: str) -> str | None:
+    """The provider's service centre `text` names (by code or city), if any."""
+    try:
+        company = await svc.directory.get(provider)
+    except DeskError:
+        return None
+    return centre_from_text(text, company.service_centres) if company else None

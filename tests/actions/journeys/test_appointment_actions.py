@@ -15,6 +15,7 @@ from actions.journeys.appointment_forms import (
 )
 from actions.journeys.appointment_questions import (
     ActionAskAppointmentProvider,
+    ActionAskAppointmentSlot,
 )
 from actions.runtime import services
 from tests.actions.conftest import make_tracker, responses, run_action, slot_events
@@ -229,3 +230,17 @@ def test_a_routine_booking_reports_nothing(standin_env, domain, text):
     slots = start_booking(domain, text)
     assert slots["appointment_provider"] == "homecare-appliances"
     assert slots.get("appointment_fault") is None
+
+
+def test_a_named_service_centre_shows_its_slots_only(standin_env, domain):
+    slots = start_booking(domain, "new tyres on the car please, book me in at the Lisbon centre")
+    assert slots["appointment_provider"] == "voltra-motors"
+    assert slots["appointment_service"] == "tyre_change"
+    assert slots["appointment_place"] == "SC-LIS-1"
+    tracker = form_tracker(domain, "", "book_appointment", slots, "appointment_form")
+    messages, events = run_action(ActionAskAppointmentSlot(), tracker, domain)
+    offered = slot_events(events)["appointment_offered"]
+    assert offered and {s["city"] for s in offered} == {"Lisbon"}
+    # Without a place named, every centre's slots are offered.
+    anywhere = start_booking(domain, "new tyres on the car please")
+    assert anywhere.get("appointment_place") is None

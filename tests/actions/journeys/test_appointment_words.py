@@ -44,6 +44,12 @@ def test_provider_and_service_come_from_the_words_and_devices(
         # "set up a visit" arranges it; "set up the dishwasher" is an installation
         (["repair", "installation"], "set up a visit from homecare to repair the fridge", "repair"),
         (["repair", "installation"], "can you set up the new dishwasher", "installation"),
+        # "service centre" is a place, not a maintenance service
+        (
+            ["repair", "maintenance", "tyre_change"],
+            "I need the tyres changed, book me in at the Lisbon service centre",
+            "tyre_change",
+        ),
     ],
 )
 def test_the_service_is_one_the_company_offers_named_by_its_words(offered, text, service):
