@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,15 +25,9 @@ from actions.handoff.consents import (
     refuse_unless_permitted,
 )
 from actions.handoff.owner_control import sending_credentials
-from actions.journeys.appointment_forms import BOOK_FORM
-from actions.journeys.appointment_words import (
-    FAULT_SERVICES,
-    asks_for_a_visit,
-    infer_service,
-    offered_services,
-)
 from actions.journeys.case_refresh import remember_cases
 from actions.journeys.contract_changes import ask_contract_change
+from actions.journeys.follow_on import after_the_report
 from actions.journeys.report_problem_form import FORM, FORM_SLOTS
 from actions.journeys.try_again import resends
 from actions.owner.messages import turn_marker
@@ -199,20 +193,6 @@ def _refusal(
     return events
 
 
-async def _book_a_visit_next(svc: Services, provider_id: str, text: str) -> list[EventType]:
-    """The booking form, for the company just reported to, when it books fault visits; the
-    ticket just opened is the open case the visit goes with."""
-    offered = await offered_services(svc, provider_id) or []
-    service = infer_service(offered, text)
-    if service not in FAULT_SERVICES:
-        return []
-    return [
-        SlotSet("appointment_provider", provider_id),
-        SlotSet("appointment_service", service),
-        FollowupAction(BOOK_FORM),
-    ]
-
-
 class ActionOpenTicket(Action):
     def name(self) -> str:
         return "action_open_ticket"
@@ -283,7 +263,7 @@ class ActionOpenTicket(Action):
         if any(e.get("event") == "active_loop" for e in events):
             return events  # the form re-opened on a rejected field
         opened = any(e.get("name") == "last_ticket_id" and e.get("value") for e in events)
-        if opened and asks_for_a_visit(description):
+        if opened:
             # "report it and get a technician out": two requests, done in the order asked.
-            events += await _book_a_visit_next(svc, provider_id, description)
+            events += await after_the_report(svc, tracker, provider_id, description)
         return [*_reset_form(), *events]

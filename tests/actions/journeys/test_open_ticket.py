@@ -189,3 +189,22 @@ def test_a_report_alone_books_nothing(standin_env, domain):
     tracker = make_tracker(domain, REPORT, slots=READY_SLOTS)
     _, events = run_action(ActionOpenTicket(), tracker, domain)
     assert not any(e.get("event") == "followup" for e in events)
+
+
+def test_a_report_that_also_asks_for_a_call_places_it_next(standin_env, domain):
+    # "report it and ring them": the ticket, then the owner's message taken again as the call,
+    # to the company just reported to.
+    text = "the boiler display shows error E4, report it to brightgrid and ring them"
+    slots = {
+        "problem_provider": "brightgrid-energy",
+        "problem_description": text,
+        "problem_category": "outage",
+    }
+    messages, events = run_action(
+        ActionOpenTicket(), make_tracker(domain, text, slots=slots), domain
+    )
+    assert responses(messages) == ["utter_ticket_opened", "utter_ticket_next_steps"]
+    listen, again = events[-2:]
+    assert listen["name"] == "action_listen"
+    assert again["parse_data"]["intent"]["name"] == "place_call"
+    assert {"entity": "provider", "value": "brightgrid-energy"} in again["parse_data"]["entities"]
