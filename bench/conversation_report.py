@@ -96,8 +96,9 @@ def _share(group: dict[str, Any]) -> str:
 
 def _confirmations(counts: dict[str, int]) -> str:
     per = counts["asked"] / counts["conversations"] if counts["conversations"] else 0.0
+    times = "once" if counts["asked"] == 1 else f"{counts['asked']} times"
     return (
-        f"asked {counts['asked']} times in {counts['turns']} owner turns, in "
+        f"asked {times} in {counts['turns']} owner turns, in "
         f"{counts['conversations_asked']} of {counts['conversations']} conversations "
         f"({per:.2f} per conversation)"
     )
