@@ -72,6 +72,7 @@ DATA_DIR = ROOT / "data"
 CANDIDATES_DIR = ROOT / "bench" / "nlu_candidates"
 RESULTS_FILE = ROOT / "results" / "nlu_cv.json"
 DEFAULT_FOLDS = 5
+BASELINE = "current"  # bench/nlu_candidates/current.yml: config.yml's intent pipeline
 SEED = 20261206
 
 # Components that do not classify intents: a candidate naming one is refused (see docstring).
@@ -366,18 +367,49 @@ def cross_validate(
     )
 
 
+def paired_difference(
+    result: CandidateResult, baseline: CandidateResult | None
+) -> dict[str, float] | None:
+    """Accuracy minus the baseline's, fold by fold (the same folds: same data, seed and
+    number), which the spread between folds does not blur; None when the folds differ."""
+    if baseline is None or baseline.folds != result.folds:
+        return None
+    differences = [
+        r.accuracy - b.accuracy for r, b in zip(result.per_fold, baseline.per_fold, strict=True)
+    ]
+    return {
+        "mean": statistics.fmean(differences),
+        "std": statistics.stdev(differences) if len(differences) > 1 else 0.0,
+        "folds_better": sum(d > 0 for d in differences),
+        "folds_worse": sum(d < 0 for d in differences),
+    }
+
+
+def _baseline(results: Sequence[CandidateResult]) -> CandidateResult | None:
+    return next((r for r in results if r.name == BASELINE), None)
+
+
 def markdown_table(results: Sequence[CandidateResult]) -> str:
-    """Best mean accuracy first. "not converged": folds in which scikit-learn's solver
-    stopped at max_iter."""
+    """Best mean accuracy first. "vs current": the paired accuracy difference to the current
+    pipeline, and in how many folds it was better/worse. "not converged": folds in which
+    scikit-learn's solver stopped at max_iter."""
+    baseline = _baseline(results)
     lines = [
-        "| candidate | folds | accuracy | ± std | macro F1 | ± std | train s/fold (CPU s) "
-        "| predict ms/msg | not converged |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| candidate | folds | accuracy | ± std | vs current (better/worse folds) | macro F1 "
+        "| ± std | train s/fold (CPU s) | predict ms/msg | not converged |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(results, key=lambda r: (-r.accuracy_mean, -r.macro_f1_mean)):
         not_converged = sum(f.convergence_warnings > 0 for f in r.per_fold)
+        paired = paired_difference(r, baseline) if r is not baseline else None
+        versus = (
+            f"{paired['mean']:+.4f} ± {paired['std']:.4f} "
+            f"({paired['folds_better']}/{paired['folds_worse']})"
+            if paired
+            else "—"
+        )
         lines.append(
-            f"| {r.name} | {r.folds} | {r.accuracy_mean:.4f} | {r.accuracy_std:.4f} "
+            f"| {r.name} | {r.folds} | {r.accuracy_mean:.4f} | {r.accuracy_std:.4f} | {versus} "
             f"| {r.macro_f1_mean:.4f} | {r.macro_f1_std:.4f} "
             f"| {r.train_seconds_mean:.1f} ({r.train_cpu_seconds_mean:.1f}) "
             f"| {r.predict_ms_mean:.2f} | {not_converged} of {r.folds} |"
@@ -404,7 +436,10 @@ def report(
         "intents_with_fewer_examples_than_folds": {
             k: v for k, v in sorted(intents.items()) if v < folds
         },
-        "candidates": [asdict(r) for r in results],
+        "candidates": [
+            {**asdict(r), "accuracy_vs_current": paired_difference(r, _baseline(results))}
+            for r in results
+        ],
     }
 
 
@@ -439,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
 
+    command = " ".join([".venv/bin/python", "scripts/nlu_cross_validation.py", *sys.argv[1:]])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     results = []
     for candidate in candidates:
         n_folds = min(args.folds, candidate.folds or args.folds)
@@ -452,14 +489,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log=lambda line: print(line, flush=True),
             )
         )
+        # Rewritten after each candidate: a long run cut short keeps what it measured.
+        args.out.write_text(
+            json.dumps(report(results, data, files, args.folds, SEED, command), indent=2) + "\n"
+        )
 
     print()
     print(markdown_table(results))
-    command = " ".join([".venv/bin/python", "scripts/nlu_cross_validation.py", *sys.argv[1:]])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(report(results, data, files, args.folds, SEED, command), indent=2) + "\n"
-    )
     print(f"\nwritten to {args.out}")
     return 0
 

@@ -79,6 +79,7 @@ REPORT_FIELDS = {
     "convergence_warnings",
     "per_fold",
     "top_confusions",
+    "accuracy_vs_current",
 }
 FOLD_FIELDS = {
     "accuracy",
@@ -152,6 +153,8 @@ def test_a_fast_candidate_is_cross_validated_and_reported(
     candidates = tmp_path / "candidates"
     candidates.mkdir()
     (candidates / "fast.yml").write_text(FAST_CANDIDATE)
+    # The same pipeline as the baseline: paired with it fold by fold, it differs by nothing.
+    (candidates / "current.yml").write_text(FAST_CANDIDATE)
     out = tmp_path / "cv.json"
 
     argv = ["--folds", "2", "--data", str(data_dir), "--candidates", str(candidates)]
@@ -161,7 +164,14 @@ def test_a_fast_candidate_is_cross_validated_and_reported(
     assert report["folds"] == 2
     assert report["examples"] == 15
     assert report["intents"] == 3
-    (result,) = report["candidates"]
+    baseline, result = sorted(report["candidates"], key=lambda r: r["name"])
+    assert baseline["name"] == "current"
+    assert result["accuracy_vs_current"] == {
+        "mean": 0.0,
+        "std": 0.0,
+        "folds_better": 0,
+        "folds_worse": 0,
+    }
     assert set(result) == REPORT_FIELDS
     assert result["name"] == "fast"
     assert result["description"].startswith("Word counts and a logistic regression")
@@ -181,6 +191,7 @@ def test_a_fast_candidate_is_cross_validated_and_reported(
     table = capsys.readouterr().out
     assert "| candidate | folds | accuracy |" in table
     assert "| fast | 2 |" in table
+    assert "+0.0000 ± 0.0000 (0/0)" in table
 
 
 def test_every_candidate_file_loads_and_judges_the_intent_alone(cv: ModuleType) -> None:
