@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -28,10 +29,16 @@ UNSURE_PHRASES = (
 UNSURE_ANSWERS = {"any", "anything", "none", "whatever", "skip", "skip it", "pass", "idk"}
 
 
+def says_any(text: str, phrases: Iterable[str]) -> bool:
+    """Whether the owner's `text` holds any of `phrases` (normalised) as whole words."""
+    words = normalise(text)
+    return any(has_phrase(words, p) for p in phrases)
+
+
 def says_unsure(text: str) -> bool:
     """Whether `text` says the owner cannot or will not pick ("no idea", "you choose")."""
     words = normalise(text)
-    return words in UNSURE_ANSWERS or any(has_phrase(words, p) for p in UNSURE_PHRASES)
+    return words in UNSURE_ANSWERS or says_any(words, UNSURE_PHRASES)
 
 
 # How a refusal starts ("no, ...", "never mind, ..."), and the words that may follow it without

@@ -103,12 +103,6 @@ async def offered_services(svc: Services, provider: str) -> list[str] | None:
         return None
 
 
-def asks_for_a_visit(text: str) -> bool:
-    """True when the words ask for someone to come out, besides whatever else they ask."""
-    words = normalise(text)
-    return any(has_phrase(words, w) for w in VISIT_WORDS)
-
-
 async def infer_place(svc: Services, provider: str, text: str) -> str | None:
     """The provider's service centre `text` names (by code or city), if any."""
     try:

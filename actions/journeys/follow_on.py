@@ -11,12 +11,12 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
-from actions.core.words import has_phrase, normalise
+from actions.core.words import says_any
 from actions.handoff.misunderstanding import kept_message
 from actions.journeys.appointment_forms import BOOK_FORM
 from actions.journeys.appointment_words import (
     FAULT_SERVICES,
-    asks_for_a_visit,
+    VISIT_WORDS,
     infer_service,
     offered_services,
 )
@@ -37,18 +37,13 @@ CALL_WORDS = (
 )
 
 
-def asks_for_a_call(text: str) -> bool:
-    words = normalise(text)
-    return any(has_phrase(words, w) for w in CALL_WORDS)
-
-
 async def after_the_report(
     svc: Services, tracker: Tracker, provider_id: str, text: str
 ) -> list[EventType]:
     """What the report's own message also asked for, started next; [] when nothing."""
-    if asks_for_a_visit(text):
+    if says_any(text, VISIT_WORDS):
         return await _visit_next(svc, provider_id, text)
-    if asks_for_a_call(text):
+    if says_any(text, CALL_WORDS):
         return _call_next(tracker, provider_id)
     return []
 

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.core.words import has_phrase, normalise, says_no_more
+from actions.core.words import says_any, says_no_more
 from actions.handoff.misunderstanding import choice_label, kept_message
 from actions.journeys.stop import abandon_task, stop_task
 from actions.journeys.try_again import answering_now
@@ -70,7 +70,7 @@ def switches_to(tracker: Tracker) -> str | None:
     if (
         form not in FORM_INTENTS
         or not asked
-        or (asked in FREE_TEXT_SLOTS and not _changes_mind(latest_text(tracker)))
+        or (asked in FREE_TEXT_SLOTS and not says_any(latest_text(tracker), CHANGE_OF_MIND))
         or intent is None
         or intent == FORM_INTENTS[form]
         or choice_label(intent) is None
@@ -80,11 +80,6 @@ def switches_to(tracker: Tracker) -> str | None:
     ):
         return None
     return intent
-
-
-def _changes_mind(text: str) -> bool:
-    words = normalise(text)
-    return any(has_phrase(words, w) for w in CHANGE_OF_MIND)
 
 
 def _switch_choice(tracker: Tracker, intent: str) -> dict:

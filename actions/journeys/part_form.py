@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.core.errors import ConfigError
 from actions.core.word_lists import all_of
+from actions.core.words import normalise
 from actions.handoff.consents import (
     needs_consent,
     record_decision,
@@ -120,6 +121,8 @@ class ValidatePartOrderForm(FormWithAWayOut):
         if not answering_now(tracker) or (chosen and not asked and not changing):
             return {}
         text = latest_text(tracker)
+        if changing and len(normalise(text).split()) <= 2:
+            return {}  # "yes", "no thanks": too short to name a part, so no catalogue lookup
         part = await _named_part(tracker, text, by_number=asked)
         if changing:
             if part is None or part.sku == chosen:
@@ -195,9 +198,8 @@ class ValidatePartOrderForm(FormWithAWayOut):
         quote = tracker.get_slot("part_quote")
         if not isinstance(quote, dict):
             return {}
-        named = await _named_part(tracker, latest_text(tracker), by_number=False)
-        if named is not None and named.sku != quote.get("sku"):
-            return {}  # another part named: that part's price is asked about first
+        if tracker.get_slot("part_sku") != quote.get("sku"):
+            return {}  # extract_part_sku took another part from this answer: its price first
         granted = latest_intent(tracker) == "affirm"
         svc = services()
         answered = await owner_answered(

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.core.words import has_phrase, normalise
+from actions.core.words import says_any
 from actions.handoff.misunderstanding import kept_message
 from actions.journeys.intent_choice import reread_as
 
@@ -32,11 +32,6 @@ def newest_work(tracker: Tracker) -> tuple[str, str] | None:
     return None
 
 
-def says_undo(text: str) -> bool:
-    words = normalise(text)
-    return any(has_phrase(words, w) for w in UNDO_WORDS)
-
-
 class ActionStopWithNothingRunning(Action):
     """A "stop" with no task running: "cancel it" right after a booking or a report is about
     that booking or ticket, and goes to its cancel journey; anything else is told there is
@@ -50,7 +45,7 @@ class ActionStopWithNothingRunning(Action):
     ) -> list[EventType]:
         latest = tracker.latest_message or {}
         recent = newest_work(tracker)
-        if recent is None or not says_undo(str(latest.get("text") or "")):
+        if recent is None or not says_any(str(latest.get("text") or ""), UNDO_WORDS):
             dispatcher.utter_message(response="utter_nothing_to_stop")
             return []
         return reread_as(tracker, RECENT_SLOTS[recent[0]], kept_message(latest, []))

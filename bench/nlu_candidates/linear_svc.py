@@ -16,18 +16,21 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.training_data.message import Message
-from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from sklearn.svm import LinearSVC
 from sklearn.utils.extmath import softmax
 
+from rasa_addons.intent_classifier import TunedLogisticRegressionClassifier
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearSVCIntentClassifier(LogisticRegressionClassifier):
+class LinearSVCIntentClassifier(TunedLogisticRegressionClassifier):
+    """Stand-in's classifier with the SVM in place of the regression: its ranking and output
+    (`process`) are the regression's, only the scores differ (`_probabilities`)."""
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "max_iter": 2000}
+        return {**TunedLogisticRegressionClassifier.get_default_config(), "max_iter": 2000}
 
     def __init__(
         self,
@@ -45,22 +48,8 @@ class LinearSVCIntentClassifier(LogisticRegressionClassifier):
             random_state=self.config["random_state"],
         )
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        if not messages:
-            return messages
+    def _probabilities(self, messages: list[Message]) -> np.ndarray:
         margins = np.atleast_2d(self.clf.decision_function(self._create_X(messages)))
         if margins.shape[1] == 1:  # two intents: one margin, for the second
             margins = np.hstack([-margins, margins])
-        probabilities = softmax(margins.astype(float), copy=False)
-        intents = self.clf.classes_
-        for message, row in zip(messages, probabilities, strict=True):
-            ranking = sorted(
-                ({"name": k, "confidence": float(v)} for k, v in zip(intents, row, strict=True)),
-                key=lambda e: -e["confidence"],
-            )
-            intent = ranking[0]
-            if self.config[RANKING_LENGTH] > 0:
-                ranking = ranking[: self.config[RANKING_LENGTH]]
-            message.set("intent", intent, add_to_output=True)
-            message.set("intent_ranking", ranking, add_to_output=True)
-        return messages
+        return softmax(margins.astype(float), copy=False)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from actions.core.words import has_phrase, normalise, one_typo_away, says_no_more, says_unsure
+from actions.core.words import (
+    has_phrase,
+    normalise,
+    one_typo_away,
+    says_any,
+    says_no_more,
+    says_unsure,
+)
 
 
 def test_case_punctuation_and_spacing_are_folded() -> None:
@@ -62,3 +69,8 @@ def test_one_typo_away_is_one_letter_missing_added_changed_or_swapped() -> None:
         ("cat", "car"),  # too short to tell
     ):
         assert not one_typo_away(said, word), said
+
+
+def test_says_any_finds_a_phrase_whole_in_the_owners_words() -> None:
+    assert says_any("Actually, just RING them instead!", ("instead", "rather"))
+    assert not says_any("the installer came", ("instead", "install"))
